@@ -27,5 +27,5 @@ pub use patch::{
     DEFAULT_ERROR_SUMMARY, MintedToken, MintedTokens, PatchError, TokenKind, Verdict,
     apply_commands, process_response,
 };
-pub use request::{EVENT_TYPE, TokenHookRequest};
+pub use request::{EVENT_TYPE, RequestEssentials, TokenHookRequest};
 pub use response::{Command, CommandType, Op, PatchOperation, TokenHookResponse};

@@ -12,6 +12,7 @@
 //! - Claims keep the claims nobody named in `other`, so custom claims survive
 //!   a round trip.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -429,6 +430,62 @@ impl TokenHookRequest {
             .identity
             .as_ref()?
             .claims
+            .preferred_username
+            .as_deref()
+    }
+}
+
+/// The few fields a hook like the guide's reads, borrowed from the body.
+///
+/// Parsing only these keeps the hook's hot path free of copies and makes it
+/// tolerant of anything else in the request, including fields Okta adds or
+/// re-types later. `local-okta` and tests use the full [`TokenHookRequest`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestEssentials<'a> {
+    /// Must be [`EVENT_TYPE`].
+    #[serde(borrow)]
+    pub event_type: Cow<'a, str>,
+    /// Okta's id for this call, for logs and de-duplication.
+    #[serde(borrow, default)]
+    pub event_id: Option<Cow<'a, str>>,
+    /// Only the ID token's `preferred_username` is read.
+    #[serde(borrow)]
+    pub data: EssentialData<'a>,
+}
+
+/// `data`, reduced to the ID token being minted.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EssentialData<'a> {
+    /// Absent when no ID token is minted.
+    #[serde(borrow, default)]
+    pub identity: Option<EssentialIdentity<'a>>,
+}
+
+/// `data.identity`, reduced to its claims.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EssentialIdentity<'a> {
+    /// Only `preferred_username` is read.
+    #[serde(borrow, default)]
+    pub claims: Option<EssentialClaims<'a>>,
+}
+
+/// `data.identity.claims`, reduced to `preferred_username`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EssentialClaims<'a> {
+    /// The user's login.
+    #[serde(borrow, default)]
+    pub preferred_username: Option<Cow<'a, str>>,
+}
+
+impl RequestEssentials<'_> {
+    /// `data.identity.claims.preferred_username`, when an ID token is minted.
+    pub fn preferred_username(&self) -> Option<&str> {
+        self.data
+            .identity
+            .as_ref()?
+            .claims
+            .as_ref()?
             .preferred_username
             .as_deref()
     }

@@ -138,3 +138,26 @@ fn strip_null_values(value: &mut Value) {
         _ => {}
     }
 }
+
+#[test]
+fn essentials_borrow_what_a_hook_reads_from_the_reference_request() {
+    let essentials: token_hook::RequestEssentials = serde_json::from_str(REQUEST).expect("parses");
+    assert_eq!(essentials.event_type, token_hook::EVENT_TYPE);
+    assert_eq!(
+        essentials.event_id.as_deref(),
+        Some("3OWo4oo-QQ-rBWfRyTmQYw")
+    );
+    assert_eq!(
+        essentials.preferred_username(),
+        Some("administrator1@clouditude.net")
+    );
+}
+
+#[test]
+fn essentials_decode_escaped_strings_and_tolerate_odd_fields() {
+    let body = r#"{"eventType":"com.okta.oauth2.tokens.transform","data":{"identity":
+        {"claims":{"preferred_username":"j\u00e9r\u00f4me@example.com","ver":"one"}}}}"#;
+    let essentials: token_hook::RequestEssentials = serde_json::from_str(body).expect("parses");
+    assert_eq!(essentials.preferred_username(), Some("jérôme@example.com"));
+    assert_eq!(essentials.event_id, None);
+}

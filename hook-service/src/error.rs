@@ -1,0 +1,99 @@
+//! The service's one error type, and how each error becomes an HTTP answer.
+//!
+//! Okta treats any status other than 200 as "mint the tokens unchanged"
+//! (protocol doc §4), so an error here never blocks a sign-in; the status
+//! codes are for people debugging with curl or Preview. Bodies are short
+//! JSON and never carry internal details: causes go to the log.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Everything that can go wrong in the hook service.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A required variable is missing at startup.
+    #[error(
+        "{0} is not set: put it in the environment or in a .env file in the directory you run \
+         from (`cp .env.example .env` gives the guide's values)"
+    )]
+    MissingVariable(&'static str),
+    /// A variable has a value that cannot be used.
+    #[error("{name}={value} is not valid: expected {expected}")]
+    InvalidVariable {
+        /// The variable.
+        name: &'static str,
+        /// What it holds.
+        value: String,
+        /// What it should hold.
+        expected: &'static str,
+    },
+    /// Missing or wrong Basic credentials.
+    #[error("missing or wrong credentials")]
+    Unauthorized,
+    /// The body is not JSON, or not shaped like Okta's request.
+    #[error("the body is not a token inline hook request: {0}")]
+    InvalidRequest(String),
+    /// The request is for another kind of hook.
+    #[error("eventType must be com.okta.oauth2.tokens.transform, got {0:?}")]
+    WrongEventType(String),
+    /// The body is not declared as JSON.
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    /// The body is over the limit.
+    #[error("the body is larger than 256 KB")]
+    PayloadTooLarge,
+    /// The patient store failed.
+    #[error("the patient store failed")]
+    Store(#[from] sqlx::Error),
+    /// The patient store's schema could not be brought up to date.
+    #[error("the patient store could not be migrated")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The patient store did not answer in time.
+    #[error("the patient store did not answer within one second")]
+    StoreTimeout,
+    /// Binding, serving or another I/O failure.
+    #[error("{context}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::InvalidRequest(_) | Error::WrongEventType(_) => StatusCode::BAD_REQUEST,
+            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Store(_) | Error::StoreTimeout => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            // The cause was logged where it happened; the caller learns nothing internal.
+            "the hook service cannot answer right now".to_owned()
+        } else {
+            self.to_string()
+        };
+        let mut response = (status, Json(json!({ "error": message }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Basic realm="token-hook", charset="UTF-8""#),
+            );
+        }
+        response
+    }
+}

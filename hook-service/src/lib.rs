@@ -1,0 +1,30 @@
+//! # hook-service: the guide's token inline hook
+//!
+//! Okta calls `POST /tokenHook` while it mints tokens for a sign-in. This
+//! service authenticates the call (HTTP Basic), looks the user's login up in
+//! a patient store, and for a patient answers with a command that adds
+//! `extPatientId` to the ID token. See the workspace's ARCHITECTURE.md for
+//! how it fits with `local-okta` and the sample app.
+//!
+//! # Layout
+//!
+//! - [`configuration`]: `Config` from the environment and `.env`.
+//! - [`startup`]: `app()` builds the router, `serve()` runs it on a bound
+//!   listener, so tests serve on port 0.
+//! - [`auth`]: Basic authentication, compared in constant time.
+//! - [`routes`]: `POST /tokenHook` and `GET /healthz`.
+//! - [`patients`]: the SQLite patient store (sqlx, migrations under `migrations/`).
+//! - [`cli`]: `hook-service [serve]` and `hook-service patients list|add|remove`.
+//! - [`error`]: the one error type and its HTTP mapping.
+//! - [`telemetry`]: structured logs.
+//!
+//! The wire types and Okta's rules live in the `token-hook` crate (`shared/`).
+
+pub mod auth;
+pub mod cli;
+pub mod configuration;
+pub mod error;
+pub mod patients;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

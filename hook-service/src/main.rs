@@ -1,0 +1,28 @@
+//! `hook-service`: reads `.env`, parses the command line, runs it.
+//! Everything else lives in the library (`src/lib.rs`).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use hook_service::cli::{self, Cli};
+use hook_service::telemetry;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    // A missing `.env` is fine (the environment may hold everything); a
+    // broken one is reported rather than silently ignored.
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("error: cannot read .env: {error}");
+        return ExitCode::FAILURE;
+    }
+    match cli::run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", telemetry::error_chain(&error));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! `GET /healthz`: readiness, for `just run` and for load balancers.
+
+use axum::extract::State;
+
+use crate::error::Error;
+use crate::startup::AppState;
+use crate::telemetry::error_chain;
+
+/// `200 ok` when the patient store answers, `503` otherwise.
+pub async fn health(State(state): State<AppState>) -> Result<&'static str, Error> {
+    state.patients.ping().await.inspect_err(|error| {
+        tracing::error!(error = %error_chain(error), "health check: patient store unavailable");
+    })?;
+    Ok("ok")
+}
