@@ -1,0 +1,119 @@
+//! What the authorization server remembers between requests, in memory:
+//! authorization codes (single-use, short-lived), refresh tokens and revoked
+//! access tokens. A restart forgets them all, as a local stand-in may.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// How long an authorization code can be exchanged.
+pub const CODE_LIFETIME: Duration = Duration::from_secs(60);
+
+/// The browser's sign-in session at local-okta, as the hook request reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignInSession {
+    /// Session id (`102…`).
+    pub id: String,
+    /// The signed-in user's id.
+    pub user_id: String,
+    /// When the user signed in, seconds since the epoch (`auth_time`).
+    pub auth_time: i64,
+}
+
+/// An issued authorization code and what it was issued for.
+#[derive(Debug, Clone)]
+pub struct AuthorizationCode {
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The redirect URI of the authorization request.
+    pub redirect_uri: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// The client's nonce, echoed in the ID token.
+    pub nonce: Option<String>,
+    /// The client's state, reported to the hook.
+    pub state: String,
+    /// The PKCE challenge (S256), if the client sent one.
+    pub code_challenge: Option<String>,
+    /// Who signed in.
+    pub session: SignInSession,
+    /// When it was issued.
+    pub issued_at: Instant,
+}
+
+/// A refresh token's grant.
+#[derive(Debug, Clone)]
+pub struct RefreshGrant {
+    /// The refresh token's id, reported to the hook.
+    pub jti: String,
+    /// The client.
+    pub client_id: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// The sign-in it came from.
+    pub session: SignInSession,
+    /// The original redirect URI.
+    pub redirect_uri: String,
+    /// The original state.
+    pub state: String,
+}
+
+/// The grant stores.
+#[derive(Debug, Default)]
+pub struct Grants {
+    codes: Mutex<HashMap<String, AuthorizationCode>>,
+    refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
+    revoked_access_tokens: Mutex<HashSet<String>>,
+}
+
+impl Grants {
+    /// Remembers a code.
+    pub fn insert_code(&self, code: String, grant: AuthorizationCode) {
+        let mut codes = lock(&self.codes);
+        codes.retain(|_, grant| grant.issued_at.elapsed() < CODE_LIFETIME);
+        codes.insert(code, grant);
+    }
+
+    /// Takes a code out: a second exchange of the same code finds nothing.
+    /// An expired code is taken out too, and reported as absent.
+    pub fn take_code(&self, code: &str) -> Option<AuthorizationCode> {
+        lock(&self.codes)
+            .remove(code)
+            .filter(|grant| grant.issued_at.elapsed() < CODE_LIFETIME)
+    }
+
+    /// Remembers a refresh token.
+    pub fn insert_refresh_token(&self, token: String, grant: RefreshGrant) {
+        lock(&self.refresh_tokens).insert(token, grant);
+    }
+
+    /// The grant behind a refresh token.
+    pub fn refresh_grant(&self, token: &str) -> Option<RefreshGrant> {
+        lock(&self.refresh_tokens).get(token).cloned()
+    }
+
+    /// Revokes a refresh token; `true` if it existed.
+    pub fn revoke_refresh_token(&self, token: &str) -> bool {
+        lock(&self.refresh_tokens).remove(token).is_some()
+    }
+
+    /// Revokes an access token by its `jti`.
+    pub fn revoke_access_token(&self, jti: &str) {
+        lock(&self.revoked_access_tokens).insert(jti.to_owned());
+    }
+
+    /// Whether an access token was revoked.
+    pub fn is_access_token_revoked(&self, jti: &str) -> bool {
+        lock(&self.revoked_access_tokens).contains(jti)
+    }
+}
+
+/// A poisoned lock only means another request panicked mid-update of a
+/// plain map; the map itself is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,350 @@
+//! Calling the token inline hook exactly as Okta does (protocol doc §2, §4).
+//!
+//! [`build_request`] fills the request body the way Okta fills it;
+//! [`call`] POSTs it once, with the configured header, and waits at most the
+//! hook timeout (3 s, as Okta); [`evaluate`] applies Okta's rules to what
+//! came back, using the `token-hook` crate for the commands themselves:
+//!
+//! | the hook… | tokens | System Log |
+//! | --- | --- | --- |
+//! | cannot be reached, times out, or answers non-2xx | unchanged | `inline_hook.executed`, FAILURE |
+//! | answers 2xx but not 200 (204 included) | unchanged | `inline_hook.response.processed`, SUCCESS |
+//! | answers 200 with commands that all apply | patched | `inline_hook.response.processed`, SUCCESS |
+//! | answers 200 with a command that does not apply, or unreadable JSON | unchanged | `inline_hook.response.processed`, FAILURE |
+//! | answers 200 with an `error` object | the token request fails | `inline_hook.response.processed`, FAILURE |
+//!
+//! The hook is never retried.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use secrecy::ExposeSecret;
+use serde_json::{Map, Value};
+use token_hook::request::{
+    AccessToken, Client, Context, Data, HttpRequest, IdentityProvider, IdentityToken, Issuer,
+    Lifetime, Link, OriginalGrant, Policy, PolicyRule, Protocol, ProtocolRequest, RefreshToken,
+    ScopeGrant, Session, TokenInfo, UrlValue, User as HookUser, UserLinks, UserProfile,
+};
+use token_hook::{MintedTokens, TokenHookRequest, TokenHookResponse, Verdict};
+
+use crate::grants::SignInSession;
+use crate::ids;
+use crate::org::{InlineHook, Org, User};
+use crate::system_log::{EXECUTED, RESPONSE_PROCESSED};
+
+/// Okta refuses hook responses larger than this.
+pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+/// The token request a hook call is about.
+#[derive(Debug, Clone)]
+pub struct MintContext<'a> {
+    /// The issuer, `…/oauth2/default`.
+    pub issuer: &'a str,
+    /// The org.
+    pub org: &'a Org,
+    /// Who the tokens are for.
+    pub user: &'a User,
+    /// Their sign-in session.
+    pub session: &'a SignInSession,
+    /// `authorization_code` or `refresh_token`.
+    pub grant_type: &'a str,
+    /// Granted scopes.
+    pub scopes: &'a [String],
+    /// The authorization request's `state`.
+    pub state: Option<&'a str>,
+    /// The authorization request's redirect URI.
+    pub redirect_uri: Option<&'a str>,
+    /// The id of this token request.
+    pub request_id: &'a str,
+    /// The endpoint that was called, e.g. `{issuer}/v1/token`.
+    pub request_url: &'a str,
+    /// The client's IP address.
+    pub ip_address: &'a str,
+    /// The refresh token being minted, if any (`data.refresh_token`).
+    pub refresh_jti: Option<&'a str>,
+    /// On a refresh grant: the refresh token used (`OriginalGrant`).
+    pub original_refresh_jti: Option<&'a str>,
+}
+
+/// Builds the body Okta POSTs to the hook for these tokens.
+pub fn build_request(context: &MintContext<'_>, tokens: &MintedTokens) -> TokenHookRequest {
+    let org = context.org;
+    let org_base = context
+        .issuer
+        .split("/oauth2/")
+        .next()
+        .unwrap_or(context.issuer);
+    let lifetime = |seconds: u64| TokenInfo {
+        lifetime: Some(Lifetime {
+            expiration: u32::try_from(seconds).ok(),
+        }),
+    };
+    let identity = tokens.identity.as_ref().map(|token| IdentityToken {
+        claims: serde_json::from_value(Value::Object(token.claims.clone())).unwrap_or_default(),
+        token: Some(lifetime(token.lifetime_seconds)),
+    });
+    let access = tokens.access.as_ref().map(|token| AccessToken {
+        claims: token.claims.clone(),
+        token: Some(lifetime(token.lifetime_seconds)),
+        scopes: Some(scope_grants(context.scopes)),
+    });
+    let refresh = |jti: &str| RefreshToken {
+        jti: Some(jti.to_owned()),
+    };
+    TokenHookRequest {
+        event_type: token_hook::EVENT_TYPE.to_owned(),
+        event_type_version: Some("1.0".to_owned()),
+        cloud_event_version: Some("0.1".to_owned()),
+        content_type: Some("application/json".to_owned()),
+        source: Some(context.request_url.to_owned()),
+        event_id: Some(ids::okta_id("evt")),
+        event_time: Some(ids::iso_now()),
+        data: Data {
+            context: Some(Context {
+                request: Some(HttpRequest {
+                    id: Some(context.request_id.to_owned()),
+                    method: Some("POST".to_owned()),
+                    url: Some(UrlValue {
+                        value: context.request_url.to_owned(),
+                    }),
+                    ip_address: Some(context.ip_address.to_owned()),
+                }),
+                protocol: Some(Protocol {
+                    protocol_type: Some("OAUTH2.0".to_owned()),
+                    request: Some(ProtocolRequest {
+                        scope: Some(context.scopes.join(" ")),
+                        state: context.state.map(str::to_owned),
+                        redirect_uri: context.redirect_uri.map(str::to_owned),
+                        response_mode: Some("query".to_owned()),
+                        response_type: Some("code".to_owned()),
+                        client_id: Some(org.app.client_id.clone()),
+                        grant_type: Some(context.grant_type.to_owned()),
+                    }),
+                    issuer: Some(Issuer {
+                        uri: Some(context.issuer.to_owned()),
+                    }),
+                    client: Some(Client {
+                        id: Some(org.app.client_id.clone()),
+                        name: Some(org.app.name.clone()),
+                        client_type: Some("CONFIDENTIAL".to_owned()),
+                    }),
+                    original_grant: context.original_refresh_jti.map(|jti| OriginalGrant {
+                        authorization: None,
+                        refresh_token: Some(refresh(jti)),
+                    }),
+                }),
+                session: Some(session(context)),
+                user: Some(user(context.user, org_base)),
+                policy: Some(Policy {
+                    id: Some(org.authorization_server.policy.id.clone()),
+                    rule: Some(PolicyRule {
+                        id: Some(org.authorization_server.policy.rule.id.clone()),
+                    }),
+                }),
+            }),
+            identity,
+            access,
+            refresh_token: context.refresh_jti.map(refresh),
+        },
+    }
+}
+
+fn session(context: &MintContext<'_>) -> Session {
+    let signed_in = time::OffsetDateTime::from_unix_timestamp(context.session.auth_time)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    Session {
+        id: Some(context.session.id.clone()),
+        user_id: Some(context.user.id.clone()),
+        login: Some(context.user.login.clone()),
+        created_at: Some(ids::iso(signed_in)),
+        expires_at: Some(ids::iso(signed_in + time::Duration::hours(2))),
+        status: Some("ACTIVE".to_owned()),
+        last_password_verification: Some(ids::iso(signed_in)),
+        amr: Some(vec!["PASSWORD".to_owned()]),
+        idp: Some(IdentityProvider {
+            id: Some(context.org.org.idp_id.clone()),
+            idp_type: Some("OKTA".to_owned()),
+        }),
+        mfa_active: Some(false),
+    }
+}
+
+fn user(user: &User, org_base: &str) -> HookUser {
+    let link = |path: &str| Link {
+        href: format!("{org_base}/api/v1/users/{}/{path}", user.id),
+    };
+    HookUser {
+        id: Some(user.id.clone()),
+        password_changed: Some("2026-01-01T00:00:00.000Z".to_owned()),
+        profile: Some(UserProfile {
+            login: Some(user.login.clone()),
+            first_name: Some(user.first_name.clone()),
+            last_name: Some(user.last_name.clone()),
+            locale: Some(user.locale.clone()),
+            time_zone: Some(user.time_zone.clone()),
+        }),
+        links: Some(UserLinks {
+            groups: Some(link("groups")),
+            factors: Some(link("factors")),
+        }),
+    }
+}
+
+/// `data.access.scopes`: each granted scope with a stable id.
+fn scope_grants(scopes: &[String]) -> BTreeMap<String, ScopeGrant> {
+    scopes
+        .iter()
+        .map(|scope| {
+            let grant = ScopeGrant {
+                id: Some(format!("scp{:0>17}", scope.replace('_', ""))),
+                action: Some("GRANT".to_owned()),
+            };
+            (scope.clone(), grant)
+        })
+        .collect()
+}
+
+/// What came back from one POST to the hook.
+#[derive(Debug, Clone)]
+pub enum CallResult {
+    /// No HTTP answer: connection refused, DNS, TLS…
+    Unreachable(String),
+    /// No answer within the timeout.
+    TimedOut(Duration),
+    /// An HTTP answer.
+    Answered {
+        /// Its status.
+        status: u16,
+        /// Its body (at most [`MAX_RESPONSE_BYTES`] + 1 bytes are read).
+        body: Vec<u8>,
+    },
+}
+
+/// POSTs `request` to the hook once, as Okta does: JSON, the configured
+/// authentication header, no redirects followed, no retry.
+pub async fn call(
+    client: &reqwest::Client,
+    hook: &InlineHook,
+    request: &(impl serde::Serialize + ?Sized),
+    timeout: Duration,
+) -> (CallResult, Duration) {
+    let started = Instant::now();
+    let sent = client
+        .post(hook.url.get_ref())
+        .timeout(timeout)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header(hook.auth_header.as_str(), hook.auth_secret.expose_secret())
+        .json(request)
+        .send()
+        .await;
+    let result = match sent {
+        Ok(response) => read_answer(response).await,
+        Err(error) => Err(error),
+    };
+    let result = match result {
+        Ok(answer) => answer,
+        Err(error) if error.is_timeout() => CallResult::TimedOut(timeout),
+        Err(error) => CallResult::Unreachable(crate::telemetry::error_chain(&error)),
+    };
+    (result, started.elapsed())
+}
+
+async fn read_answer(mut response: reqwest::Response) -> Result<CallResult, reqwest::Error> {
+    let status = response.status().as_u16();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_RESPONSE_BYTES {
+            break;
+        }
+    }
+    Ok(CallResult::Answered { status, body })
+}
+
+/// What Okta does with one hook call.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// The System Log event type it leaves.
+    pub event_type: &'static str,
+    /// The failure, if any, as the System Log's `error_message`.
+    pub error_message: Option<String>,
+    /// The hook's `debugContext`, when it sent one.
+    pub debug_context: Option<Map<String, Value>>,
+    /// What happens to the token request.
+    pub effect: Effect,
+}
+
+/// The effect of a hook call on the token request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Mint these tokens (patched, or unchanged).
+    Mint(MintedTokens),
+    /// Fail with `server_error` and this description.
+    Fail(String),
+}
+
+/// Applies Okta's rules (protocol doc §4) to a call's result.
+pub fn evaluate(result: &CallResult, tokens: &MintedTokens) -> Evaluation {
+    let unchanged = || Effect::Mint(tokens.clone());
+    let failed = |event_type, message: String| Evaluation {
+        event_type,
+        error_message: Some(message),
+        debug_context: None,
+        effect: unchanged(),
+    };
+    let (status, body) = match result {
+        CallResult::Unreachable(reason) => {
+            return failed(
+                EXECUTED,
+                format!("Unable to reach the inline hook: {reason}"),
+            );
+        }
+        CallResult::TimedOut(after) => {
+            let message = format!("Inline hook call timed out after {} ms", after.as_millis());
+            return failed(EXECUTED, message);
+        }
+        CallResult::Answered { status, body } => (*status, body),
+    };
+    if !(200..300).contains(&status) {
+        return failed(
+            EXECUTED,
+            format!("Inline hook responded with HTTP {status}"),
+        );
+    }
+    if status != 200 {
+        // 204 (the guide's "no change") and any other 2xx: nothing to apply.
+        return Evaluation {
+            event_type: RESPONSE_PROCESSED,
+            error_message: None,
+            debug_context: None,
+            effect: unchanged(),
+        };
+    }
+    if body.len() > MAX_RESPONSE_BYTES {
+        return failed(
+            RESPONSE_PROCESSED,
+            "Inline hook response exceeds 256 KB".to_owned(),
+        );
+    }
+    let answer: TokenHookResponse = match serde_json::from_slice(body) {
+        Ok(answer) => answer,
+        Err(error) => {
+            let message = format!("Invalid inline hook response: {error}");
+            return failed(RESPONSE_PROCESSED, message);
+        }
+    };
+    let (error_message, effect) = match token_hook::process_response(&answer, tokens) {
+        Verdict::Mint(patched) => (None, Effect::Mint(patched)),
+        Verdict::Discard(error) => (Some(error.to_string()), unchanged()),
+        Verdict::Fail { error_description } => (
+            Some(error_description.clone()),
+            Effect::Fail(error_description),
+        ),
+    };
+    Evaluation {
+        event_type: RESPONSE_PROCESSED,
+        error_message,
+        debug_context: answer.debug_context,
+        effect,
+    }
+}

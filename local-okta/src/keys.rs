@@ -1,0 +1,139 @@
+//! The org's RS256 signing key: created once, kept under the data directory
+//! so tokens stay valid across restarts, published at `/v1/keys`.
+//!
+//! The key id (`kid`) is derived from the public key, so a restart with the
+//! same key publishes the same `kid` and clients' cached keys stay right.
+
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rsa::RsaPrivateKey;
+use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, LineEnding};
+use rsa::traits::PublicKeyParts;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+
+/// The key file's name inside the data directory.
+pub const KEY_FILE: &str = "local-okta-signing-key.pem";
+
+/// The signing key and everything derived from it.
+pub struct SigningKey {
+    kid: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    jwk: Value,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Reads the key from `data_dir`, creating (and saving) one if there is none.
+    pub fn load_or_create(data_dir: &Path) -> Result<SigningKey, Error> {
+        let path = data_dir.join(KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(pem) => SigningKey::from_pem(&pem)
+                .map_err(|error| Error::Key(format!("{}: {error}", path.display()))),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let pem = generate_pem()?;
+                save_private(data_dir, &path, &pem)?;
+                tracing::info!(path = %path.display(), "created a new signing key");
+                SigningKey::from_pem(&pem)
+            }
+            Err(source) => Err(Error::Io {
+                context: format!("read {}", path.display()),
+                source,
+            }),
+        }
+    }
+
+    /// Builds the key from a PKCS#1 PEM.
+    pub fn from_pem(pem: &str) -> Result<SigningKey, Error> {
+        let private = RsaPrivateKey::from_pkcs1_pem(pem).map_err(|error| {
+            Error::Key(format!("not an RSA private key in PKCS#1 PEM: {error}"))
+        })?;
+        let n = URL_SAFE_NO_PAD.encode(private.n().to_bytes_be());
+        let e = URL_SAFE_NO_PAD.encode(private.e().to_bytes_be());
+        let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(format!("{n}.{e}"))[..16]);
+        let encoding = EncodingKey::from_rsa_pem(pem.as_bytes())
+            .map_err(|error| Error::Key(error.to_string()))?;
+        let decoding = DecodingKey::from_rsa_components(&n, &e)
+            .map_err(|error| Error::Key(error.to_string()))?;
+        let jwk = json!({ "kty": "RSA", "alg": "RS256", "kid": kid, "use": "sig", "n": n, "e": e });
+        Ok(SigningKey {
+            kid,
+            encoding,
+            decoding,
+            jwk,
+        })
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The JWK Set served at `/v1/keys`.
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": [self.jwk] })
+    }
+
+    /// Signs `claims` as an RS256 JWT with this key's `kid`.
+    pub fn sign(&self, claims: &impl Serialize) -> Result<String, Error> {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|error| Error::Key(format!("sign a token: {error}")))
+    }
+
+    /// Verifies a token this org signed, with the given checks.
+    pub fn verify<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> Result<T, jsonwebtoken::errors::Error> {
+        jsonwebtoken::decode(token, &self.decoding, validation).map(|data| data.claims)
+    }
+}
+
+/// A new 2048-bit RSA key as PKCS#1 PEM.
+pub fn generate_pem() -> Result<String, Error> {
+    let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
+        .map_err(|error| Error::Key(format!("generate: {error}")))?;
+    let pem = key
+        .to_pkcs1_pem(LineEnding::LF)
+        .map_err(|error| Error::Key(format!("encode: {error}")))?;
+    Ok(pem.to_string())
+}
+
+/// `at_hash` (OpenID Connect Core §3.1.3.6): the left half of the SHA-256 of
+/// the access token, base64url.
+pub fn at_hash(access_token: &str) -> String {
+    let digest = Sha256::digest(access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+fn save_private(data_dir: &Path, path: &Path, pem: &str) -> Result<(), Error> {
+    let io = |context: String| move |source| Error::Io { context, source };
+    std::fs::create_dir_all(data_dir).map_err(io(format!("create {}", data_dir.display())))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(io(format!("create {}", path.display())))?;
+    std::io::Write::write_all(&mut file, pem.as_bytes())
+        .map_err(io(format!("write {}", path.display())))
+}

@@ -1,0 +1,136 @@
+//! The HTML pages (askama templates under `templates/`). Every page carries
+//! the "for local development only" banner from `base.html`.
+
+use askama::Template;
+use secrecy::ExposeSecret;
+
+use crate::org::{InlineHook, Org, User};
+use crate::system_log::LogEvent;
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage<'a> {
+    org_name: &'a str,
+    app_name: &'a str,
+    authorize_query: &'a str,
+    error: Option<&'a str>,
+    users: &'a [User],
+    password: &'a str,
+}
+
+/// The sign-in form, carrying the authorization request it answers.
+pub fn sign_in(org: &Org, authorize_query: &str, error: Option<&str>) -> askama::Result<String> {
+    SignInPage {
+        org_name: &org.org.name,
+        app_name: &org.app.name,
+        authorize_query,
+        error,
+        users: &org.users,
+        password: org.org.demo_password.expose_secret(),
+    }
+    .render()
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+/// A page with a title and one message.
+pub fn message(title: &str, message: &str) -> askama::Result<String> {
+    MessagePage { title, message }.render()
+}
+
+/// An error page; never fails (falls back to plain text).
+pub fn error_page(text: &str) -> String {
+    message("Something is wrong", text).unwrap_or_else(|_| text.to_owned())
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    org: &'a Org,
+    issuer: &'a str,
+    active_hook: Option<&'a InlineHook>,
+    password: &'a str,
+}
+
+/// The admin home page.
+pub fn home(org: &Org, issuer: &str) -> askama::Result<String> {
+    HomePage {
+        org,
+        issuer,
+        active_hook: org.active_hook(),
+        password: org.org.demo_password.expose_secret(),
+    }
+    .render()
+}
+
+#[derive(Template)]
+#[template(path = "logs.html")]
+struct LogsPage {
+    events: Vec<LogEvent>,
+}
+
+/// The System Log page; `events` newest first.
+pub fn logs(events: Vec<LogEvent>) -> askama::Result<String> {
+    LogsPage { events }.render()
+}
+
+/// The Preview page's content.
+#[derive(Template)]
+#[template(path = "preview.html")]
+pub struct PreviewPage<'a> {
+    /// The hook's name.
+    pub hook_name: &'a str,
+    /// Every user.
+    pub users: &'a [User],
+    /// The chosen user's login.
+    pub selected_user: &'a str,
+    /// The app's name.
+    pub app_name: &'a str,
+    /// The server's name.
+    pub server_name: &'a str,
+    /// Grant types to choose from.
+    pub grant_types: &'a [&'a str],
+    /// The chosen grant type.
+    pub selected_grant: &'a str,
+    /// Space-separated scopes.
+    pub scope: &'a str,
+    /// The request JSON, pretty-printed.
+    pub request: &'a str,
+    /// The answer, once sent.
+    pub result: Option<PreviewResult>,
+}
+
+/// What sending the request showed.
+#[derive(Debug, Default)]
+pub struct PreviewResult {
+    /// The edited request could not be used.
+    pub input_error: Option<String>,
+    /// The hook's HTTP status.
+    pub status: Option<u16>,
+    /// The hook's body, pretty-printed when JSON.
+    pub body: String,
+    /// What Okta would do, in a sentence.
+    pub verdict: String,
+    /// Whether the tokens would be minted (changed or not).
+    pub applied: bool,
+    /// How the tokens would change.
+    pub changes: Vec<ClaimChange>,
+}
+
+/// One changed claim.
+#[derive(Debug)]
+pub struct ClaimChange {
+    /// `ID token` or `access token`.
+    pub token: &'static str,
+    /// The claim, or `lifetime`.
+    pub claim: String,
+    /// The value before, or `(absent)`.
+    pub before: String,
+    /// The value after, or `(removed)`.
+    pub after: String,
+}

@@ -1,0 +1,99 @@
+//! `POST /v1/introspect` (RFC 7662) and `POST /v1/revoke` (RFC 7009).
+
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::{Form, Json};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::Error;
+use crate::routes::client_auth::authenticate_client;
+use crate::startup::SharedState;
+use crate::tokens::{verify_access_token, verify_id_token};
+
+/// The form of both endpoints.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    token: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+fn authenticated(
+    state: &SharedState,
+    headers: &HeaderMap,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Result<String, Error> {
+    let Form(form) = form.map_err(|rejection| {
+        Error::oauth("invalid_request", format!("Malformed request: {rejection}"))
+    })?;
+    authenticate_client(
+        &state.config.org,
+        headers,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )?;
+    form.token
+        .ok_or_else(|| Error::oauth("invalid_request", "The 'token' is required."))
+}
+
+/// `POST /v1/introspect`: `{"active": true, …}` for a live token, else
+/// `{"active": false}`.
+pub async fn introspect(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Result<Json<Value>, Error> {
+    let token = authenticated(&state, &headers, form)?;
+    if let Ok(claims) = verify_access_token(&state, &token) {
+        let mut answer = json!({ "active": true, "token_type": "Bearer",
+            "client_id": claims.get("cid"), "username": claims.get("sub") });
+        if let (Some(answer), Some(scopes)) = (answer.as_object_mut(), claims.get("scp")) {
+            let scope = scopes.as_array().map(|scopes| {
+                scopes
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            answer.insert("scope".to_owned(), json!(scope));
+            for key in ["exp", "iat", "sub", "aud", "iss", "jti", "uid"] {
+                answer.insert(
+                    key.to_owned(),
+                    claims.get(key).cloned().unwrap_or(Value::Null),
+                );
+            }
+        }
+        return Ok(Json(answer));
+    }
+    if let Some(grant) = state.grants.refresh_grant(&token) {
+        return Ok(Json(json!({ "active": true, "token_type": "refresh_token",
+            "client_id": grant.client_id, "scope": grant.scopes.join(" "),
+            "uid": grant.session.user_id, "jti": grant.jti })));
+    }
+    if let Ok(claims) = verify_id_token(&state, &token, false) {
+        let mut answer = Value::Object(claims);
+        answer["active"] = Value::Bool(true);
+        answer["token_type"] = Value::from("id_token");
+        return Ok(Json(answer));
+    }
+    Ok(Json(json!({ "active": false })))
+}
+
+/// `POST /v1/revoke`: revokes a refresh or access token. Answers 200 even
+/// for unknown tokens, as RFC 7009 §2.2 requires.
+pub async fn revoke(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Result<StatusCode, Error> {
+    let token = authenticated(&state, &headers, form)?;
+    if !state.grants.revoke_refresh_token(&token)
+        && let Ok(claims) = verify_access_token(&state, &token)
+        && let Some(jti) = claims.get("jti").and_then(Value::as_str)
+    {
+        state.grants.revoke_access_token(jti);
+    }
+    Ok(StatusCode::OK)
+}

@@ -1,0 +1,157 @@
+//! Building the router and serving it. `main` binds the port; [`serve`]
+//! takes the bound listener, so tests serve on `127.0.0.1:0` after putting
+//! the real URL into [`Config::issuer`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+
+use crate::configuration::Config;
+use crate::error::Error;
+use crate::grants::Grants;
+use crate::keys::SigningKey;
+use crate::routes::{
+    admin, api, authorize, discovery, introspect, logout, preview, token, userinfo,
+};
+use crate::system_log::SystemLog;
+
+/// The sign-in session cookie. Browsers share cookies across the ports of
+/// one host, so it must not collide with the sample app's cookie.
+pub const SESSION_COOKIE: &str = "local_okta_sid";
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// Configuration and the org.
+    pub config: Config,
+    /// The signing key.
+    pub keys: SigningKey,
+    /// Codes, refresh tokens, revocations.
+    pub grants: Grants,
+    /// The System Log.
+    pub system_log: SystemLog,
+    /// The client that calls the hook: no redirects followed.
+    pub hook_client: reqwest::Client,
+}
+
+/// The state as handlers receive it.
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    /// Builds the state from a configuration and a signing key.
+    pub fn new(config: Config, keys: SigningKey) -> Result<SharedState, Error> {
+        let hook_client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| Error::Key(format!("build the HTTP client: {error}")))?;
+        Ok(Arc::new(AppState {
+            config,
+            keys,
+            grants: Grants::default(),
+            system_log: SystemLog::default(),
+            hook_client,
+        }))
+    }
+}
+
+/// Every route: OIDC under `/oauth2/{server}`, the sign-in form, the admin
+/// pages and the management API.
+pub fn app(state: SharedState) -> Router {
+    let server = format!("/oauth2/{}", state.config.org.authorization_server.id);
+    let oidc = Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::oauth_metadata),
+        )
+        .route("/v1/authorize", get(authorize::authorize))
+        .route("/v1/token", post(token::token))
+        .route("/v1/keys", get(discovery::keys))
+        .route(
+            "/v1/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route("/v1/logout", get(logout::logout))
+        .route("/v1/introspect", post(introspect::introspect))
+        .route("/v1/revoke", post(introspect::revoke));
+    let management = Router::new()
+        .route("/logs", get(api::logs))
+        .route("/inlineHooks", get(api::inline_hooks))
+        .route("/inlineHooks/{id}", get(api::inline_hook))
+        .route("/inlineHooks/{id}/execute", post(api::execute))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            api::require_api_token,
+        ));
+    let secure = state.config.issuer.starts_with("https://");
+    let sessions = SessionManagerLayer::new(MemoryStore::default())
+        .with_name(SESSION_COOKIE)
+        .with_secure(secure)
+        .with_same_site(SameSite::Lax)
+        .with_http_only(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(2)));
+    Router::new()
+        .route("/", get(admin::home))
+        .route("/admin/logs", get(admin::logs))
+        .route(
+            "/admin/preview",
+            get(preview::preview_form).post(preview::preview_send),
+        )
+        .route("/local-okta.css", get(admin::stylesheet))
+        .route("/signin", post(authorize::sign_in))
+        .nest(&server, oidc)
+        .nest("/api/v1", management)
+        .layer(sessions)
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: SharedState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| Error::Io {
+            context: "serve HTTP".to_owned(),
+            source,
+        })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
