@@ -81,12 +81,13 @@ impl Config {
 /// trailing slash: clients compare it as an exact string.
 pub fn check_issuer(issuer: &str, server_id: &str) -> Result<(), Error> {
     let suffix = format!("/oauth2/{server_id}");
-    let parsed = url::Url::parse(issuer);
-    if parsed.is_err() || !issuer.ends_with(&suffix) {
+    let is_web_url = url::Url::parse(issuer)
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some());
+    if !is_web_url || !issuer.ends_with(&suffix) {
         return Err(Error::InvalidVariable {
             name: "LOCAL_OKTA_ISSUER",
             value: issuer.to_owned(),
-            expected: format!("an absolute URL ending in {suffix}, without a trailing slash"),
+            expected: format!("an http(s) URL ending in {suffix}, without a trailing slash"),
         });
     }
     Ok(())

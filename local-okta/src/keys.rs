@@ -137,3 +137,38 @@ fn save_private(data_dir: &Path, path: &Path, pem: &str) -> Result<(), Error> {
     std::io::Write::write_all(&mut file, pem.as_bytes())
         .map_err(io(format!("write {}", path.display())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_created_key_is_reused_after_a_restart() {
+        let data = tempfile::tempdir().expect("a directory");
+        let first = SigningKey::load_or_create(data.path()).expect("created");
+        let second = SigningKey::load_or_create(data.path()).expect("loaded");
+        assert_eq!(first.kid(), second.kid());
+        assert_eq!(first.jwks(), second.jwks());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(data.path().join(KEY_FILE))
+                .expect("a file")
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "the private key is readable by its owner only"
+            );
+        }
+    }
+
+    #[test]
+    fn a_corrupt_key_file_is_reported_with_its_path() {
+        let data = tempfile::tempdir().expect("a directory");
+        std::fs::write(data.path().join(KEY_FILE), "not a key").expect("written");
+        let error = SigningKey::load_or_create(data.path()).expect_err("corrupt");
+        assert!(error.to_string().contains(KEY_FILE), "{error}");
+    }
+}

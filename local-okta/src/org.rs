@@ -283,3 +283,22 @@ mod tests {
         assert!(problem.contains("calNOPE"), "{problem}");
     }
 }
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_org_file_is_reported_with_its_path_line_and_problem() {
+        let directory = tempfile::tempdir().expect("a directory");
+        let path = directory.path().join("org.toml");
+        std::fs::write(&path, "[org]\nname = \"x\"\nidp_id = 42\n").expect("written");
+        let message = Org::load(&path).expect_err("invalid").to_string();
+        assert!(
+            message.starts_with(&format!("{}, line 3:", path.display())),
+            "{message}"
+        );
+        let missing = Org::load(&directory.path().join("nope.toml")).expect_err("missing");
+        assert!(missing.to_string().contains("nope.toml"), "{missing}");
+    }
+}

@@ -1,0 +1,210 @@
+//! The admin pages, Preview and the management API.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{API_TOKEN, TestOrg, authorize_query, spawn_org};
+use crate::stub_hook::{Answer, StubHook};
+
+const HOOK_ID: &str = "cal1lok7apatienthk0x";
+
+fn patient_answer() -> Answer {
+    Answer::Json(json!({ "commands": [ { "type": "com.okta.identity.patch",
+        "value": [ { "op": "add", "path": "/claims/extPatientId", "value": "1235" } ] } ] }))
+}
+
+async fn api(
+    org: &TestOrg,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+) -> reqwest::RequestBuilder {
+    org.client
+        .request(method, format!("{}/api/v1{path}", org.base))
+        .header("Authorization", format!("SSWS {token}"))
+}
+
+#[tokio::test]
+async fn every_page_says_it_is_for_local_development_only() {
+    let stub = StubHook::spawn(Answer::Status(204)).await;
+    let org = spawn_org(Some(&stub.url)).await;
+    for path in ["/", "/admin/logs", "/admin/preview"] {
+        let response = org.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let page = response.text().await.expect("a page");
+        assert!(page.contains("for local development only"), "{path}");
+    }
+    let home = org.get("/").await.text().await.expect("a page");
+    for expected in [
+        "Patient token hook",
+        "Default Policy Rule",
+        "test.user@example.com",
+        "0oa1lok7asampleapp0x",
+    ] {
+        assert!(home.contains(expected), "{expected}");
+    }
+    assert!(!home.contains("YWRtaW46"), "the hook secret is never shown");
+}
+
+#[tokio::test]
+async fn the_system_log_page_and_api_show_hook_calls_newest_first() {
+    let stub = StubHook::spawn(patient_answer()).await;
+    let org = spawn_org(Some(&stub.url)).await;
+    org.tokens_for("jessie.smith@example.com", "openid profile email")
+        .await;
+    let page = org.get("/admin/logs").await.text().await.expect("a page");
+    assert!(page.contains("inline_hook.response.processed") && page.contains("SUCCESS"));
+
+    let ascending: Vec<Value> = api(&org, reqwest::Method::GET, "/logs", API_TOKEN)
+        .await
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(ascending.len(), 1);
+    let filtered: Vec<Value> = api(
+        &org,
+        reqwest::Method::GET,
+        "/logs?filter=eventType%20eq%20%22inline_hook.executed%22&sortOrder=DESCENDING",
+        API_TOKEN,
+    )
+    .await
+    .send()
+    .await
+    .expect("an answer")
+    .json()
+    .await
+    .expect("JSON");
+    assert!(filtered.is_empty());
+}
+
+#[tokio::test]
+async fn the_api_needs_the_ssws_token() {
+    let org = spawn_org(None).await;
+    let response = api(&org, reqwest::Method::GET, "/logs", "wrong")
+        .await
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["errorCode"], "E0000011");
+}
+
+#[tokio::test]
+async fn inline_hooks_are_listed_without_their_secret() {
+    let org = spawn_org(None).await;
+    let response = api(&org, reqwest::Method::GET, "/inlineHooks", API_TOKEN)
+        .await
+        .send()
+        .await
+        .expect("an answer");
+    let text = response.text().await.expect("a body");
+    let hooks: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(hooks[0]["id"], HOOK_ID);
+    assert_eq!(hooks[0]["type"], "com.okta.oauth2.tokens.transform");
+    assert_eq!(
+        hooks[0]["channel"]["config"]["authScheme"]["key"],
+        "Authorization"
+    );
+    assert!(!text.contains("YWRtaW46"), "{text}");
+}
+
+#[tokio::test]
+async fn execute_sends_the_body_to_the_hook_and_returns_its_answer() {
+    let stub = StubHook::spawn(patient_answer()).await;
+    let org = spawn_org(Some(&stub.url)).await;
+    let request = json!({ "eventType": "com.okta.oauth2.tokens.transform",
+        "data": { "identity": { "claims": { "preferred_username": "jessie.smith@example.com" } } } });
+    let response = api(
+        &org,
+        reqwest::Method::POST,
+        &format!("/inlineHooks/{HOOK_ID}/execute"),
+        API_TOKEN,
+    )
+    .await
+    .json(&request)
+    .send()
+    .await
+    .expect("an answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.expect("JSON");
+    assert_eq!(answer["commands"][0]["value"][0]["value"], "1235");
+    assert_eq!(stub.received()[0].body, request, "sent as given");
+    let missing = api(
+        &org,
+        reqwest::Method::POST,
+        "/inlineHooks/calNOPE/execute",
+        API_TOKEN,
+    )
+    .await
+    .json(&request)
+    .send()
+    .await
+    .expect("an answer");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn preview_generates_the_request_okta_would_send() {
+    let org = spawn_org(None).await;
+    let page = org
+        .get("/admin/preview?user=kim.sato%40example.com&grant_type=refresh_token&scope=openid+profile")
+        .await
+        .text()
+        .await
+        .expect("a page");
+    let page = page.replace("&#34;", "\"").replace("&quot;", "\"");
+    assert!(page.contains(r#""eventType": "com.okta.oauth2.tokens.transform""#));
+    assert!(page.contains(r#""preferred_username": "kim.sato@example.com""#));
+    assert!(page.contains(r#""grant_type": "refresh_token""#));
+    assert!(page.contains(r#""OriginalGrant""#));
+}
+
+#[tokio::test]
+async fn preview_sends_the_edited_request_and_shows_the_change() {
+    let stub = StubHook::spawn(patient_answer()).await;
+    let org = spawn_org(Some(&stub.url)).await;
+    let request = json!({ "eventType": "com.okta.oauth2.tokens.transform", "data": {
+        "identity": { "claims": { "preferred_username": "test.user@example.com" } } } });
+    let page = org
+        .client
+        .post(format!("{}/admin/preview", org.base))
+        .form(&[("request", request.to_string())])
+        .send()
+        .await
+        .expect("an answer")
+        .text()
+        .await
+        .expect("a page");
+    assert!(page.contains(r#"id="response-status">200"#), "{page}");
+    assert!(page.contains("Apply every command"));
+    assert!(page.contains("extPatientId") && page.contains("(absent)"));
+    assert!(org.system_log().await.is_empty(), "Preview is not logged");
+
+    let bad = org
+        .client
+        .post(format!("{}/admin/preview", org.base))
+        .form(&[("request", "{ not json")])
+        .send()
+        .await
+        .expect("an answer")
+        .text()
+        .await
+        .expect("a page");
+    assert!(bad.contains("not valid JSON"));
+}
+
+#[tokio::test]
+async fn a_sign_in_leaves_exactly_one_log_entry_per_hook_call() {
+    let stub = StubHook::spawn(Answer::Status(204)).await;
+    let org = spawn_org(Some(&stub.url)).await;
+    org.sign_in_for_code("jessie.smith@example.com", &authorize_query(&[]))
+        .await;
+    assert!(
+        org.system_log().await.is_empty(),
+        "authorize alone mints nothing"
+    );
+}
