@@ -1,0 +1,39 @@
+//! `sample-web-app`: reads `testenv` (or falls back to local-okta),
+//! discovers the issuer, binds, serves.
+
+use std::process::ExitCode;
+
+use sample_web_app::configuration::Config;
+use sample_web_app::error::AppError;
+use sample_web_app::startup::{self, AppState};
+use sample_web_app::telemetry;
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", telemetry::error_chain(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), AppError> {
+    let config = Config::from_env()?;
+    tracing::info!("{}", config.describe_source());
+    let state = AppState::new(config.clone()).await?;
+    let listener = TcpListener::bind(config.listen_addr)
+        .await
+        .map_err(|error| {
+            AppError::Config(format!(
+                "sample-web-app cannot listen on {}: {error} (is it already running? set \
+             APP_LISTEN_ADDR to use another address)",
+                config.listen_addr
+            ))
+        })?;
+    tracing::info!("sample-web-app listening: open {}", config.base_url);
+    startup::serve(listener, state, startup::shutdown_signal()).await
+}

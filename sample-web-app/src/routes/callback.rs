@@ -1,0 +1,69 @@
+//! `GET /authorization-code/callback`: the end of the sign-in.
+//!
+//! In order: the sign-in in progress must exist (and is used up); an error
+//! sent back by the authorization server is shown as it is; `state` must
+//! match; the code is exchanged and the ID token verified (see
+//! [`crate::oidc`]); the session gets a new id and the user.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use openidconnect::CsrfToken;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use crate::error::AppError;
+use crate::routes::found;
+use crate::session_state::{AppSession, SignedInUser};
+use crate::startup::SharedState;
+
+/// The callback's query: a code, or an error.
+#[derive(Debug, Deserialize)]
+pub struct CallbackParams {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /authorization-code/callback`.
+pub async fn callback(
+    State(state): State<SharedState>,
+    session: AppSession,
+    Query(params): Query<CallbackParams>,
+) -> Result<Response, AppError> {
+    let pending = session
+        .take_pending_login()
+        .await?
+        .ok_or(AppError::NoPendingLogin)?;
+    if let Some(error) = params.error {
+        return Err(AppError::AuthorizationServer {
+            error,
+            description: params.error_description,
+        });
+    }
+    let returned_state = params.state.unwrap_or_default();
+    if !bool::from(returned_state.as_bytes().ct_eq(pending.state.as_bytes())) {
+        return Err(AppError::StateMismatch);
+    }
+    let code = params.code.ok_or_else(|| {
+        AppError::BadRequest("The callback has no authorization code.".to_owned())
+    })?;
+
+    let verified = state
+        .oidc
+        .exchange_and_verify(code, pending.pkce_verifier, &pending.nonce)
+        .await?;
+    let user = SignedInUser {
+        id_token: verified.id_token,
+        name: verified.name,
+        ext_patient_id: verified.ext_patient_id,
+        csrf_token: CsrfToken::new_random().secret().clone(),
+    };
+    tracing::info!(
+        name = %user.name,
+        ext_patient_id = user.ext_patient_id.as_deref().unwrap_or("(none)"),
+        "signed in"
+    );
+    session.sign_in(&user).await?;
+    Ok(found(&pending.return_to))
+}

@@ -1,0 +1,161 @@
+//! The guide's scenario, walked step by step: sign in, My Profile, logout.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{claim_cell, location, query_param, spawn_world};
+
+#[tokio::test]
+async fn a_patient_sees_ext_patient_id_on_my_profile() {
+    let world = spawn_world().await;
+
+    let (status, home) = world.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains(r#"id="login-button""#));
+
+    let authorize = world.start_login("/login").await;
+    assert_eq!(
+        query_param(&authorize, "scope").as_deref(),
+        Some("openid profile email")
+    );
+    assert_eq!(
+        query_param(&authorize, "response_type").as_deref(),
+        Some("code")
+    );
+    assert_eq!(
+        query_param(&authorize, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    assert!(
+        query_param(&authorize, "state").is_some() && query_param(&authorize, "nonce").is_some()
+    );
+    assert_eq!(
+        query_param(&authorize, "redirect_uri"),
+        Some(format!("{}/authorization-code/callback", world.app))
+    );
+
+    let callback = world
+        .sign_in_at_okta(&authorize, "jessie.smith@example.com")
+        .await;
+    let landed = world.get(&callback).await;
+    assert_eq!(landed.status(), StatusCode::FOUND);
+    assert_eq!(location(&landed), "/");
+
+    let (_, home) = world.page("/").await;
+    assert!(home.contains("Welcome back, Jessie Smith!"), "{home}");
+    assert!(home.contains(r#"id="logout-button""#));
+
+    let (status, profile) = world.page("/profile").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        claim_cell(&profile, "extPatientId").as_deref(),
+        Some("1235")
+    );
+    assert!(profile.contains("added by the token inline hook"));
+    assert_eq!(
+        claim_cell(&profile, "preferred_username").as_deref(),
+        Some("jessie.smith@example.com")
+    );
+    assert_eq!(claim_cell(&profile, "iss"), Some(world.issuer.clone()));
+    assert!(profile.contains(r#"id="raw-id-token""#));
+}
+
+#[tokio::test]
+async fn a_user_who_is_not_a_patient_has_no_ext_patient_id_row() {
+    let world = spawn_world().await;
+    world.sign_in("test.user@example.com").await;
+    let (status, profile) = world.page("/profile").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(claim_cell(&profile, "extPatientId"), None);
+    assert!(profile.contains(r#"id="not-a-patient""#));
+    assert_eq!(
+        claim_cell(&profile, "email").as_deref(),
+        Some("test.user@example.com")
+    );
+}
+
+#[tokio::test]
+async fn profile_sends_signed_out_visitors_through_sign_in_and_back() {
+    let world = spawn_world().await;
+    let response = world.get(&format!("{}/profile", world.app)).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(location(&response), "/login?return_to=%2Fprofile");
+
+    let authorize = world.start_login("/login?return_to=%2Fprofile").await;
+    let callback = world
+        .sign_in_at_okta(&authorize, "kim.sato@example.com")
+        .await;
+    let landed = world.get(&callback).await;
+    assert_eq!(location(&landed), "/profile");
+    let (_, profile) = world.page("/profile").await;
+    assert_eq!(
+        claim_cell(&profile, "extPatientId").as_deref(),
+        Some("6789")
+    );
+}
+
+#[tokio::test]
+async fn logout_signs_out_here_and_at_the_authorization_server() {
+    let world = spawn_world().await;
+    world.sign_in("jessie.smith@example.com").await;
+    let csrf = world.csrf_token().await;
+
+    let response = world
+        .client
+        .post(format!("{}/logout", world.app))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let end_session = location(&response);
+    assert!(
+        end_session.starts_with(&format!("{}/v1/logout?", world.issuer)),
+        "{end_session}"
+    );
+    assert!(query_param(&end_session, "id_token_hint").is_some());
+    assert_eq!(
+        query_param(&end_session, "post_logout_redirect_uri"),
+        Some(world.app.clone())
+    );
+
+    let back = world.get(&end_session).await;
+    assert_eq!(back.status(), StatusCode::FOUND);
+    assert!(location(&back).starts_with(&world.app));
+
+    let (_, home) = world.page("/").await;
+    assert!(home.contains(r#"id="login-button""#), "signed out");
+    let again = world.get(&format!("{}/profile", world.app)).await;
+    assert_eq!(location(&again), "/login?return_to=%2Fprofile");
+    // Signed out at local-okta too: its sign-in form shows again.
+    let authorize = world.start_login("/login").await;
+    assert_eq!(world.get(&authorize).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_lax_and_apart_from_local_oktas() {
+    let world = spawn_world().await;
+    let response = world.get(&format!("{}/login", world.app)).await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(cookie.starts_with("sample_app_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "http://localhost is not https");
+}
+
+#[tokio::test]
+async fn the_configuration_panel_masks_the_secret() {
+    let world = spawn_world().await;
+    let (_, home) = world.page("/").await;
+    let secret = sample_web_app::configuration::LOCAL_OKTA_CLIENT_SECRET;
+    assert!(!home.contains(secret));
+    assert!(home.contains(&format!("••••••••{}", &secret[secret.len() - 4..])));
+    assert!(home.contains(&world.issuer));
+    let (status, css) = world.page("/static/app.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(css.contains(".badge"));
+}

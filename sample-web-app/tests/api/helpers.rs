@@ -1,0 +1,238 @@
+//! `spawn_world()`: the three services of the guide on free ports, wired
+//! together as `just run` wires them, with a fresh patient store.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::routing::post;
+use hook_service::configuration::BasicCredentials;
+use hook_service::patients::PatientStore;
+use local_okta::keys::{SigningKey, generate_pem};
+use local_okta::org::Org;
+use reqwest::StatusCode;
+use sample_web_app::configuration::{Config, Source};
+use secrecy::SecretString;
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+
+const ORG_TOML: &str = include_str!("../../../local-okta/org.toml");
+pub const PASSWORD: &str = "Workshop123!";
+
+fn key_pem() -> &'static str {
+    static PEM: OnceLock<String> = OnceLock::new();
+    PEM.get_or_init(|| generate_pem().expect("an RSA key"))
+}
+
+/// The three services and a browser-like client.
+pub struct World {
+    /// The app, `http://127.0.0.1:<port>`.
+    pub app: String,
+    /// local-okta, `http://127.0.0.1:<port>`.
+    pub okta: String,
+    /// `{okta}/oauth2/default`.
+    pub issuer: String,
+    /// Keeps cookies for every port of 127.0.0.1, never follows redirects.
+    pub client: reqwest::Client,
+    _data: TempDir,
+}
+
+/// The guide's setup: local-okta calls the real hook-service.
+pub async fn spawn_world() -> World {
+    let data = tempfile::tempdir().expect("a directory");
+    let hook_url = spawn_hook_service(&data).await;
+    spawn_world_with_hook(&hook_url, data).await
+}
+
+/// The same, but local-okta's hook answers with an `error` object.
+pub async fn spawn_world_with_failing_hook(summary: &'static str) -> World {
+    let answer = serde_json::json!({ "error": { "errorSummary": summary } });
+    let app = axum::Router::new().route(
+        "/tokenHook",
+        post(move || async move { axum::Json(answer) }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let url = format!(
+        "http://{}/tokenHook",
+        listener.local_addr().expect("address")
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    spawn_world_with_hook(&url, tempfile::tempdir().expect("a directory")).await
+}
+
+async fn spawn_hook_service(data: &TempDir) -> String {
+    let database_url = format!("sqlite://{}/patients.db", data.path().display());
+    let patients = PatientStore::open(&database_url).await.expect("a store");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let url = format!(
+        "http://{}/tokenHook",
+        listener.local_addr().expect("address")
+    );
+    let state = hook_service::startup::AppState {
+        credentials: Arc::new(BasicCredentials {
+            user: "admin".to_owned(),
+            password: SecretString::from("supersecret"),
+        }),
+        patients,
+    };
+    tokio::spawn(hook_service::startup::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    url
+}
+
+async fn spawn_world_with_hook(hook_url: &str, data: TempDir) -> World {
+    // Every server knows its own URL, so bind all ports first.
+    let app_listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let app = format!("http://{}", app_listener.local_addr().expect("address"));
+    let okta_listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let okta = format!("http://{}", okta_listener.local_addr().expect("address"));
+    let issuer = format!("{okta}/oauth2/default");
+
+    let mut org = Org::parse(ORG_TOML).expect("the committed org file");
+    org.app.redirect_uris = vec![format!("{app}/authorization-code/callback")];
+    org.app.post_logout_redirect_uris = vec![app.clone()];
+    if let Some(hook) = org.inline_hook.as_mut() {
+        *hook.url.get_mut() = hook_url.to_owned();
+    }
+    let client_id = org.app.client_id.clone();
+    let okta_config = local_okta::configuration::Config {
+        listen_addr: okta_listener.local_addr().expect("address"),
+        issuer: issuer.clone(),
+        org,
+        data_dir: data.path().to_owned(),
+        hook_timeout: local_okta::configuration::OKTA_HOOK_TIMEOUT,
+    };
+    let keys = SigningKey::from_pem(key_pem()).expect("a key");
+    let okta_state = local_okta::startup::AppState::new(okta_config, keys).expect("state");
+    tokio::spawn(local_okta::startup::serve(
+        okta_listener,
+        okta_state,
+        std::future::pending(),
+    ));
+
+    let app_config = Config {
+        listen_addr: app_listener.local_addr().expect("address"),
+        base_url: app.clone(),
+        issuer: issuer.clone(),
+        client_id,
+        client_secret: SecretString::from(sample_web_app::configuration::LOCAL_OKTA_CLIENT_SECRET),
+        source: Source::Environment,
+    };
+    let app_state = sample_web_app::startup::AppState::new(app_config)
+        .await
+        .expect("the app discovers local-okta");
+    tokio::spawn(sample_web_app::startup::serve(
+        app_listener,
+        app_state,
+        std::future::pending(),
+    ));
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("a client");
+    World {
+        app,
+        okta,
+        issuer,
+        client,
+        _data: data,
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned()
+}
+
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let url = url::Url::parse(url).expect("a URL");
+    url.query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+impl World {
+    pub async fn get(&self, url: &str) -> reqwest::Response {
+        self.client.get(url).send().await.expect("an answer")
+    }
+
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let response = self.get(&format!("{}{path}", self.app)).await;
+        (response.status(), response.text().await.expect("a page"))
+    }
+
+    /// `/login` → local-okta's authorize; returns the authorize URL.
+    pub async fn start_login(&self, path: &str) -> String {
+        let response = self.get(&format!("{}{path}", self.app)).await;
+        assert_eq!(response.status(), StatusCode::FOUND);
+        let authorize = location(&response);
+        assert!(
+            authorize.starts_with(&format!("{}/v1/authorize?", self.issuer)),
+            "{authorize}"
+        );
+        authorize
+    }
+
+    /// Fills local-okta's sign-in form; returns the callback URL it redirects to.
+    pub async fn sign_in_at_okta(&self, authorize: &str, login: &str) -> String {
+        let form = self.get(authorize).await;
+        assert_eq!(form.status(), StatusCode::OK, "local-okta's sign-in form");
+        let query = url::Url::parse(authorize)
+            .expect("a URL")
+            .query()
+            .unwrap_or("")
+            .to_owned();
+        let response = self
+            .client
+            .post(format!("{}/signin", self.okta))
+            .form(&[
+                ("username", login),
+                ("password", PASSWORD),
+                ("authorize_query", &query),
+            ])
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), StatusCode::FOUND);
+        let callback = location(&response);
+        assert!(
+            callback.starts_with(&format!("{}/authorization-code/callback?", self.app)),
+            "{callback}"
+        );
+        callback
+    }
+
+    /// The whole sign-in from `/login`; returns where the app sends the browser.
+    pub async fn sign_in(&self, login: &str) -> String {
+        let authorize = self.start_login("/login").await;
+        let callback = self.sign_in_at_okta(&authorize, login).await;
+        let response = self.get(&callback).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FOUND,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+        location(&response)
+    }
+
+    /// The logout form's token, read from a page as a browser would.
+    pub async fn csrf_token(&self) -> String {
+        let (_, page) = self.page("/").await;
+        let marker = r#"name="csrf_token" value=""#;
+        let start = page.find(marker).expect("a logout form") + marker.len();
+        page[start..].split('"').next().expect("a token").to_owned()
+    }
+}
+
+/// The value cell of a claim on My Profile, if the row exists.
+pub fn claim_cell(page: &str, claim: &str) -> Option<String> {
+    let marker = format!(r#"id="claim-{claim}">"#);
+    let start = page.find(&marker)? + marker.len();
+    Some(page[start..].split("</td>").next()?.to_owned())
+}

@@ -1,0 +1,133 @@
+//! What goes wrong gets a clear page with a way to sign in again.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{query_param, spawn_world, spawn_world_with_failing_hook};
+
+fn with_state(callback: &str, state: &str) -> String {
+    let mut url = url::Url::parse(callback).expect("a URL");
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(key, value)| {
+            let value = if key == "state" {
+                state.to_owned()
+            } else {
+                value.into_owned()
+            };
+            (key.into_owned(), value)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.to_string()
+}
+
+#[tokio::test]
+async fn a_wrong_state_is_refused() {
+    let world = spawn_world().await;
+    let authorize = world.start_login("/login").await;
+    let callback = world
+        .sign_in_at_okta(&authorize, "jessie.smith@example.com")
+        .await;
+    let response = world.get(&with_state(&callback, "forged")).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let page = response.text().await.expect("a page");
+    assert!(page.contains("cannot be trusted") && page.contains(r#"id="sign-in-again""#));
+    let (_, home) = world.page("/").await;
+    assert!(
+        home.contains(r#"id="login-button""#),
+        "nothing was signed in"
+    );
+}
+
+#[tokio::test]
+async fn a_reused_code_is_refused_by_the_authorization_server() {
+    let world = spawn_world().await;
+    let authorize = world.start_login("/login").await;
+    let callback = world
+        .sign_in_at_okta(&authorize, "jessie.smith@example.com")
+        .await;
+    assert_eq!(world.get(&callback).await.status(), StatusCode::FOUND);
+
+    // A new sign-in, then the old code replayed with the new state.
+    let authorize = world.start_login("/login").await;
+    let state = query_param(&authorize, "state").expect("a state");
+    let response = world.get(&with_state(&callback, &state)).await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let page = response.text().await.expect("a page");
+    assert!(page.contains("invalid_grant"), "{page}");
+    assert!(page.contains(r#"id="sign-in-again""#));
+}
+
+#[tokio::test]
+async fn an_error_from_the_authorization_server_is_shown() {
+    let world = spawn_world().await;
+    let authorize = world.start_login("/login").await;
+    let state = query_param(&authorize, "state").expect("a state");
+    let url = format!(
+        "{}/authorization-code/callback?error=access_denied&error_description=User+is+not+assigned&state={state}",
+        world.app
+    );
+    let response = world.get(&url).await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let page = response.text().await.expect("a page");
+    assert!(
+        page.contains("access_denied: User is not assigned"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_hook_error_object_reaches_the_user_as_a_clear_page() {
+    let world = spawn_world_with_failing_hook("Patient record locked").await;
+    let authorize = world.start_login("/login").await;
+    let callback = world
+        .sign_in_at_okta(&authorize, "jessie.smith@example.com")
+        .await;
+    let response = world.get(&callback).await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let page = response.text().await.expect("a page");
+    assert!(
+        page.contains("server_error: Patient record locked"),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="sign-in-again""#));
+}
+
+#[tokio::test]
+async fn a_callback_without_a_sign_in_in_progress_is_refused() {
+    let world = spawn_world().await;
+    let (status, page) = world
+        .page("/authorization-code/callback?code=abc&state=xyz")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("No sign-in in progress"), "{page}");
+}
+
+#[tokio::test]
+async fn a_callback_can_be_used_only_once() {
+    let world = spawn_world().await;
+    let authorize = world.start_login("/login").await;
+    let callback = world
+        .sign_in_at_okta(&authorize, "jessie.smith@example.com")
+        .await;
+    assert_eq!(world.get(&callback).await.status(), StatusCode::FOUND);
+    let (status, page) = world.page(callback.trim_start_matches(&world.app)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("No sign-in in progress"), "{page}");
+}
+
+#[tokio::test]
+async fn logout_without_the_form_token_changes_nothing() {
+    let world = spawn_world().await;
+    world.sign_in("jessie.smith@example.com").await;
+    let response = world
+        .client
+        .post(format!("{}/logout", world.app))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let (_, home) = world.page("/").await;
+    assert!(home.contains("Welcome back"), "still signed in");
+}
