@@ -7,18 +7,12 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
-# Start the demo (no Okta org needed). Ctrl-C stops it.
+# Start the demo: local-okta, hook-service and the sample app (or, with a testenv for a real Okta org, hook-service and the app). Ctrl-C stops everything.
 run:
-    #!/usr/bin/env bash
-    set -euo pipefail
-    if [ ! -f .env ]; then
-      echo "note: no .env, so hook-service uses the guide's demo credentials admin / supersecret"
-      echo "      (cp .env.example .env to choose your own)"
-      export BASIC_AUTH_USER=admin BASIC_AUTH_PASSWORD=supersecret
-    fi
-    cargo run -p hook-service
+    cargo build --workspace --bins
+    ./target/debug/workshop
 
-# Run every test.
+# Run every test, the browser test included (needs chromium and chromium-driver).
 test:
     cargo test --workspace
 
@@ -26,6 +20,22 @@ test:
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+
+# Expose hook-service over HTTPS for a real Okta org (needs ngrok).
+tunnel:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v ngrok >/dev/null 2>&1; then
+      echo "ngrok is not installed. Get it from https://ngrok.com/download, sign up,"
+      echo "run 'ngrok config add-authtoken <your token>', then run 'just tunnel' again."
+      exit 1
+    fi
+    echo "Register https://<the forwarding host below>/tokenHook in Okta (Workflow > Inline Hooks)."
+    ngrok http 8082
+
+# Refresh the README's screenshots in docs/screenshots from the browser test.
+screenshots:
+    UPDATE_SCREENSHOTS=1 cargo test -p sample-web-app --test api browser
 
 # List the patients in the hook's store.
 patients:

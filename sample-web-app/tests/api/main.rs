@@ -2,6 +2,7 @@
 //! in-process on `127.0.0.1:0`, walked step by step by a cookie-keeping
 //! client that does not follow redirects.
 
+mod browser;
 mod flow;
 mod helpers;
 mod refusals;

@@ -1,0 +1,98 @@
+//! `workshop`: `just run`'s runner. Plans, checks ports, starts each service
+//! and waits for it, prints the banner, and stops everything on Ctrl-C or
+//! when one service stops.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use workshop::error::Error;
+use workshop::plan::{self, LocalClient, Mode};
+use workshop::supervise::{self, Supervisor};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("[workshop] error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Error> {
+    let testenv = read_testenv(Path::new("testenv"))?;
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let mode = plan::plan(var, testenv.as_ref(), true, None)?.mode;
+    // local-okta's own loader, so a bad org.toml is reported before anything starts.
+    let org = match mode {
+        Mode::Local => Some(local_okta::configuration::Config::from_env()?.org),
+        Mode::RealOrg(_) => None,
+    };
+    let local_client = org.as_ref().map(|org| LocalClient {
+        client_id: org.app.client_id.clone(),
+        client_secret: secrecy::ExposeSecret::expose_secret(&org.app.client_secret).to_owned(),
+    });
+    let has_dotenv = Path::new(".env").exists();
+    let plan = plan::plan(var, testenv.as_ref(), has_dotenv, local_client.as_ref())?;
+    for note in &plan.notes {
+        println!("[workshop] {note}");
+    }
+    for service in &plan.services {
+        supervise::check_port(service)?;
+    }
+    let bin_dir = binaries_directory()?;
+    let http = reqwest::Client::new();
+    let mut supervisor = Supervisor::default();
+    let mut outcome = Ok(());
+    for service in &plan.services {
+        println!("[workshop] starting {} on {}", service.name, service.addr);
+        outcome = supervisor.start(service, &bin_dir, &http).await;
+        if outcome.is_err() {
+            break;
+        }
+    }
+    if outcome.is_ok() {
+        println!("{}", workshop::banner::banner(&plan, org.as_ref()));
+        outcome = supervisor.watch(shutdown_signal()).await;
+    }
+    supervisor.stop_all().await;
+    outcome
+}
+
+/// The services are built next to this runner, in `target/<profile>/`.
+fn binaries_directory() -> Result<PathBuf, Error> {
+    let exe = std::env::current_exe().map_err(|source| Error::Io {
+        context: "find the runner's own path".to_owned(),
+        source,
+    })?;
+    Ok(exe.parent().map(Path::to_path_buf).unwrap_or_default())
+}
+
+fn read_testenv(path: &Path) -> Result<Option<HashMap<String, String>>, Error> {
+    match dotenvy::from_path_iter(path) {
+        Ok(entries) => Ok(Some(entries.filter_map(Result::ok).collect())),
+        Err(error) if error.not_found() => Ok(None),
+        Err(error) => Err(Error::Io {
+            context: "read testenv".to_owned(),
+            source: std::io::Error::other(error.to_string()),
+        }),
+    }
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        () = terminate => {},
+    }
+    println!("\n[workshop] stopping everything");
+}

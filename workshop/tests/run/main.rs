@@ -1,0 +1,161 @@
+//! The `workshop` runner as `just run` uses it: the real binaries, started
+//! from an empty directory on free ports. Needs the workspace's binaries
+//! built, as `just test` (`cargo test --workspace`) does.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+
+use tempfile::TempDir;
+
+fn free_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("an address").to_string()
+}
+
+/// The runner in an empty directory (no testenv, no .env), with `vars`.
+fn workshop(directory: &TempDir, vars: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_workshop"));
+    command
+        .current_dir(directory.path())
+        .env_remove("ISSUER")
+        .env_remove("BASIC_AUTH_USER")
+        .env("RUST_LOG", "info")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/patients.db", directory.path().display()),
+        )
+        .env("LOCAL_OKTA_DATA_DIR", directory.path());
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command
+}
+
+#[test]
+fn a_taken_port_is_reported_with_its_service_and_nothing_starts() {
+    let directory = tempfile::tempdir().expect("a directory");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = taken.local_addr().expect("an address").to_string();
+    let output = workshop(&directory, &[("LOCAL_OKTA_LISTEN_ADDR", address.clone())])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let port = address.rsplit(':').next().expect("a port");
+    assert!(
+        stderr.contains(&format!(
+            "port {port} is already in use, so local-okta cannot start"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("LOCAL_OKTA_LISTEN_ADDR"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("starting"));
+}
+
+#[test]
+fn a_service_that_dies_is_reported_with_its_last_words() {
+    let directory = tempfile::tempdir().expect("a directory");
+    let output = workshop(
+        &directory,
+        &[
+            ("HOOK_LISTEN_ADDR", free_address()),
+            ("LOCAL_OKTA_LISTEN_ADDR", free_address()),
+            ("APP_LISTEN_ADDR", free_address()),
+            (
+                "DATABASE_URL",
+                "sqlite:///proc/no-such-dir/patients.db".to_owned(),
+            ),
+        ],
+    )
+    .output()
+    .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("hook-service stopped"), "{stderr}");
+    assert!(
+        stderr.contains("/proc/no-such-dir"),
+        "the service's own words: {stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !stdout.contains("starting local-okta"),
+        "nothing else started: {stdout}"
+    );
+}
+
+#[test]
+fn everything_starts_answers_and_stops_together_on_ctrl_c() {
+    let directory = tempfile::tempdir().expect("a directory");
+    let (hook, okta, app) = (free_address(), free_address(), free_address());
+    let mut child = workshop(
+        &directory,
+        &[
+            ("HOOK_LISTEN_ADDR", hook.clone()),
+            ("LOCAL_OKTA_LISTEN_ADDR", okta.clone()),
+            ("LOCAL_OKTA_ISSUER", format!("http://{okta}/oauth2/default")),
+            ("APP_LISTEN_ADDR", app.clone()),
+            ("APP_BASE_URL", format!("http://{app}")),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        let read = stdout.read_line(&mut line).expect("reads");
+        let mut stderr = String::new();
+        if read == 0 {
+            let _ = child
+                .stderr
+                .take()
+                .map(|mut e| e.read_to_string(&mut stderr));
+        }
+        assert!(read > 0, "the runner ended early:\n{log}\n{stderr}");
+        log.push_str(&line);
+        if line.contains("Ctrl-C stops everything") {
+            break;
+        }
+    }
+    assert!(
+        log.contains("no .env: hook-service uses the guide's demo credentials"),
+        "{log}"
+    );
+    assert!(
+        log.contains("Workshop123!") && log.contains("jessie.smith@example.com"),
+        "{log}"
+    );
+
+    let answers = |url: String| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            reqwest::get(url)
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        })
+    };
+    assert_eq!(answers(format!("http://{app}/")), 200);
+    assert_eq!(answers(format!("http://{hook}/healthz")), 200);
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    stdout.read_to_string(&mut log).expect("reads the rest");
+    let status = child.wait().expect("ends");
+    assert!(status.success(), "{status:?}\n{log}");
+    for service in ["sample-web-app", "local-okta", "hook-service"] {
+        assert!(log.contains(&format!("stopping {service}")), "{log}");
+    }
+    assert!(
+        std::net::TcpListener::bind(&app).is_ok(),
+        "the app's port is free again"
+    );
+}
