@@ -82,7 +82,7 @@ async fn serve() -> Result<(), Error> {
         credentials: config.credentials.into(),
         patients: patients.clone(),
     };
-    startup::serve(listener, state, startup::shutdown_signal()).await?;
+    startup::serve(listener, state, service_kit::shutdown_signal()).await?;
     patients.close().await;
     Ok(())
 }

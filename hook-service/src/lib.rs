@@ -16,7 +16,8 @@
 //! - [`patients`]: the SQLite patient store (sqlx, migrations under `migrations/`).
 //! - [`cli`]: `hook-service [serve]` and `hook-service patients list|add|remove`.
 //! - [`error`]: the one error type and its HTTP mapping.
-//! - [`telemetry`]: structured logs.
+//!
+//! Logging and graceful shutdown come from the `service-kit` crate.
 //!
 //! The wire types and Okta's rules live in the `token-hook` crate (`shared/`).
 
@@ -27,4 +28,3 @@ pub mod error;
 pub mod patients;
 pub mod routes;
 pub mod startup;
-pub mod telemetry;

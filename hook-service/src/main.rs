@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hook_service::cli::{self, Cli};
-use hook_service::telemetry;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    telemetry::init();
+    service_kit::init_logging("info,sqlx=warn,tower_http=warn");
     // A missing `.env` is fine (the environment may hold everything); a
     // broken one is reported rather than silently ignored.
     if let Err(error) = dotenvy::dotenv()
@@ -21,7 +20,7 @@ async fn main() -> ExitCode {
     match cli::run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", telemetry::error_chain(&error));
+            eprintln!("error: {}", service_kit::error_chain(&error));
             ExitCode::FAILURE
         }
     }

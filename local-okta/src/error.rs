@@ -148,7 +148,7 @@ impl IntoResponse for Error {
             )
                 .into_response(),
             other => {
-                tracing::error!(error = %crate::telemetry::error_chain(&other), "internal error");
+                tracing::error!(error = %service_kit::error_chain(&other), "internal error");
                 let page =
                     crate::pages::error_page("local-okta hit an internal error; see its log.");
                 (StatusCode::INTERNAL_SERVER_ERROR, Html(page)).into_response()

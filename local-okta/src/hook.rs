@@ -244,7 +244,7 @@ pub async fn call(
     let result = match result {
         Ok(answer) => answer,
         Err(error) if error.is_timeout() => CallResult::TimedOut(timeout),
-        Err(error) => CallResult::Unreachable(crate::telemetry::error_chain(&error)),
+        Err(error) => CallResult::Unreachable(service_kit::error_chain(&error)),
     };
     (result, started.elapsed())
 }

@@ -19,8 +19,8 @@
 //! - [`system_log`]: `inline_hook.*` events in Okta's System Log shape.
 //! - [`grants`]: codes, refresh tokens and revocations, in memory.
 //! - [`keys`]: the RS256 key under the data directory, and the JWKS.
-//! - [`pages`]: askama templates. [`error`]: the one error type. [`ids`],
-//!   [`telemetry`]: small helpers.
+//! - [`pages`]: askama templates. [`error`]: the one error type. [`ids`]:
+//!   random ids and Okta's time format. Logging and shutdown: `service-kit`.
 
 pub mod configuration;
 pub mod error;
@@ -33,5 +33,4 @@ pub mod pages;
 pub mod routes;
 pub mod startup;
 pub mod system_log;
-pub mod telemetry;
 pub mod tokens;

@@ -7,16 +7,15 @@ use local_okta::configuration::Config;
 use local_okta::error::Error;
 use local_okta::keys::SigningKey;
 use local_okta::startup::{self, AppState};
-use local_okta::telemetry;
 use tokio::net::TcpListener;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    telemetry::init();
+    service_kit::init_logging("info,tower_sessions=warn");
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", telemetry::error_chain(&error));
+            eprintln!("error: {}", service_kit::error_chain(&error));
             ExitCode::FAILURE
         }
     }
@@ -37,5 +36,5 @@ async fn run() -> Result<(), Error> {
         })?;
     tracing::info!(issuer = %config.issuer, "local-okta (for local development only) listening on http://{}", config.listen_addr);
     let state = AppState::new(config, keys)?;
-    startup::serve(listener, state, startup::shutdown_signal()).await
+    startup::serve(listener, state, service_kit::shutdown_signal()).await
 }

@@ -100,7 +100,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title, explanation) = self.status_and_explanation();
         if status.is_server_error() {
-            tracing::error!(error = %crate::telemetry::error_chain(&self), "request failed");
+            tracing::error!(error = %service_kit::error_chain(&self), "request failed");
         } else {
             tracing::warn!(error = %self, "request refused");
         }

@@ -13,7 +13,8 @@
 //! - [`routes`]: `/`, `/login`, `/authorization-code/callback`, `/profile`,
 //!   `POST /logout`.
 //! - [`session_state`]: the typed session. [`pages`]: askama templates.
-//! - [`error`]: the one error type, as pages. [`telemetry`]: logs.
+//! - [`error`]: the one error type, as pages. Logging and shutdown come
+//!   from the `service-kit` crate.
 
 pub mod configuration;
 pub mod error;
@@ -22,4 +23,3 @@ pub mod pages;
 pub mod routes;
 pub mod session_state;
 pub mod startup;
-pub mod telemetry;

@@ -6,16 +6,15 @@ use std::process::ExitCode;
 use sample_web_app::configuration::Config;
 use sample_web_app::error::AppError;
 use sample_web_app::startup::{self, AppState};
-use sample_web_app::telemetry;
 use tokio::net::TcpListener;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    telemetry::init();
+    service_kit::init_logging("info,tower_sessions=warn");
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", telemetry::error_chain(&error));
+            eprintln!("error: {}", service_kit::error_chain(&error));
             ExitCode::FAILURE
         }
     }
@@ -35,5 +34,5 @@ async fn run() -> Result<(), AppError> {
             ))
         })?;
     tracing::info!("sample-web-app listening: open {}", config.base_url);
-    startup::serve(listener, state, startup::shutdown_signal()).await
+    startup::serve(listener, state, service_kit::shutdown_signal()).await
 }

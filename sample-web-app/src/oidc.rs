@@ -236,10 +236,7 @@ async fn discover(http: &reqwest::Client, config: &Config) -> Result<Discovered,
     let metadata = ProviderMetadataWithLogout::discover_async(issuer, http)
         .await
         .map_err(|error| {
-            AppError::Discovery(format!(
-                "{tried}: {}",
-                crate::telemetry::error_chain(&error)
-            ))
+            AppError::Discovery(format!("{tried}: {}", service_kit::error_chain(&error)))
         })?;
     let end_session = metadata.additional_metadata().end_session_endpoint.clone();
     let redirect = RedirectUrl::new(config.redirect_uri()).map_err(|error| {
@@ -268,6 +265,6 @@ fn token_error<RE: std::error::Error + 'static>(
             error: response.error().as_ref().to_owned(),
             description: response.error_description().cloned(),
         },
-        other => AppError::TokenRequest(crate::telemetry::error_chain(&other)),
+        other => AppError::TokenRequest(service_kit::error_chain(&other)),
     }
 }

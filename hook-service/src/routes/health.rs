@@ -4,7 +4,7 @@ use axum::extract::State;
 
 use crate::error::Error;
 use crate::startup::AppState;
-use crate::telemetry::error_chain;
+use service_kit::error_chain;
 
 /// `200 ok` when the patient store answers, `503` otherwise.
 pub async fn health(State(state): State<AppState>) -> Result<&'static str, Error> {

@@ -24,7 +24,7 @@ use token_hook::{EVENT_TYPE, RequestEssentials, TokenHookResponse};
 
 use crate::error::Error;
 use crate::startup::AppState;
-use crate::telemetry::error_chain;
+use service_kit::error_chain;
 
 /// The claim the guide's hook adds to the ID token.
 pub const PATIENT_ID_CLAIM: &str = "extPatientId";

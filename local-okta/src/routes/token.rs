@@ -16,6 +16,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::error::{Error, no_store};
+use crate::grants::SignInSession;
+use crate::org::User;
 use crate::routes::client_auth::authenticate_client;
 use crate::startup::SharedState;
 use crate::tokens::{self, Issue};
@@ -101,11 +103,7 @@ async fn code_grant(
             return Err(Error::oauth("invalid_grant", "PKCE verification failed."));
         }
     }
-    let user = state
-        .config
-        .org
-        .user_by_id(&grant.session.user_id)
-        .ok_or_else(|| Error::oauth("invalid_grant", "The user no longer exists."))?;
+    let user = signed_in_user(state, &grant.session)?;
     let issue = Issue {
         user,
         session: &grant.session,
@@ -144,11 +142,7 @@ async fn refresh_grant(
             "The requested scope is invalid, unknown, or malformed.",
         ));
     }
-    let user = state
-        .config
-        .org
-        .user_by_id(&grant.session.user_id)
-        .ok_or_else(|| Error::oauth("invalid_grant", "The user no longer exists."))?;
+    let user = signed_in_user(state, &grant.session)?;
     let issue = Issue {
         user,
         session: &grant.session,
@@ -161,4 +155,13 @@ async fn refresh_grant(
         ip_address,
     };
     tokens::issue(state, issue).await
+}
+
+/// The user a grant was issued to; gone users get `invalid_grant`.
+fn signed_in_user<'a>(state: &'a SharedState, session: &SignInSession) -> Result<&'a User, Error> {
+    state
+        .config
+        .org
+        .user_by_id(&session.user_id)
+        .ok_or_else(|| Error::oauth("invalid_grant", "The user no longer exists."))
 }

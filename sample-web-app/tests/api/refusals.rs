@@ -131,3 +131,33 @@ async fn logout_without_the_form_token_changes_nothing() {
     let (_, home) = world.page("/").await;
     assert!(home.contains("Welcome back"), "still signed in");
 }
+
+#[tokio::test]
+async fn failed_discovery_names_the_url_tried_and_the_reason() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = closed.local_addr().expect("an address");
+    drop(closed);
+    let issuer = format!("http://{address}/oauth2/default");
+    let config = sample_web_app::configuration::Config {
+        listen_addr: "127.0.0.1:0".parse().expect("an address"),
+        base_url: "http://localhost:8080".to_owned(),
+        issuer: issuer.clone(),
+        client_id: "0oa123".to_owned(),
+        client_secret: secrecy::SecretString::from("a-secret-never-printed"),
+        source: sample_web_app::configuration::Source::Environment,
+    };
+    let error = sample_web_app::startup::AppState::new(config)
+        .await
+        .expect_err("nothing listens there")
+        .to_string();
+    assert!(error.starts_with("discovery failed"), "{error}");
+    assert!(
+        error.contains(&format!("{issuer}/.well-known/openid-configuration")),
+        "{error}"
+    );
+    assert!(
+        error.to_lowercase().contains("connect") || error.contains("refused"),
+        "{error}"
+    );
+    assert!(!error.contains("a-secret-never-printed"));
+}
