@@ -48,3 +48,18 @@ add-patient login patient_id:
 # Remove a patient: just remove-patient jane@example.com
 remove-patient login:
     cargo run -q -p hook-service -- patients remove {{quote(login)}}
+
+# Benchmark POST /tokenHook (release build, wrk on loopback, 10 s): throughput, latency, memory.
+bench-hook:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v wrk >/dev/null || { echo "needs wrk: sudo apt-get install -y wrk"; exit 1; }
+    cargo build --release -q -p hook-service
+    dir=$(mktemp -d); trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+    BASIC_AUTH_USER=admin BASIC_AUTH_PASSWORD=supersecret RUST_LOG="${RUST_LOG:-warn}" \
+      HOOK_LISTEN_ADDR=127.0.0.1:18082 DATABASE_URL="sqlite://$dir/patients.db" \
+      ./target/release/hook-service 2>"$dir/log" & pid=$!
+    until curl -sf http://127.0.0.1:18082/healthz >/dev/null; do sleep 0.1; done
+    echo "idle RSS: $(grep VmRSS /proc/$pid/status | awk '{print $2, $3}')"
+    wrk -t2 -c32 -d10s -s bench/token-hook.lua http://127.0.0.1:18082/tokenHook
+    echo "RSS after the run: $(grep VmRSS /proc/$pid/status | awk '{print $2, $3}')  peak: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
