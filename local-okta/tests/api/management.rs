@@ -198,7 +198,7 @@ async fn preview_sends_the_edited_request_and_shows_the_change() {
 }
 
 #[tokio::test]
-async fn a_sign_in_leaves_exactly_one_log_entry_per_hook_call() {
+async fn authorizing_alone_mints_nothing_and_calls_no_hook() {
     let stub = StubHook::spawn(Answer::Status(204)).await;
     let org = spawn_org(Some(&stub.url)).await;
     org.sign_in_for_code("jessie.smith@example.com", &authorize_query(&[]))
