@@ -17,11 +17,5 @@ async fn main() -> ExitCode {
         eprintln!("error: cannot read .env: {error}");
         return ExitCode::FAILURE;
     }
-    match cli::run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", service_kit::error_chain(&error));
-            ExitCode::FAILURE
-        }
-    }
+    service_kit::exit_code(cli::run(Cli::parse()).await)
 }

@@ -11,13 +11,7 @@ use tokio::net::TcpListener;
 #[tokio::main]
 async fn main() -> ExitCode {
     service_kit::init_logging("info,tower_sessions=warn");
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", service_kit::error_chain(&error));
-            ExitCode::FAILURE
-        }
-    }
+    service_kit::exit_code(run().await)
 }
 
 async fn run() -> Result<(), AppError> {

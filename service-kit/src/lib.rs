@@ -34,6 +34,18 @@ pub fn error_chain(error: &dyn StdError) -> String {
     line
 }
 
+/// The process's exit code for what `main` ran: on failure, prints the
+/// error with its causes on standard error first.
+pub fn exit_code<E: StdError>(result: Result<(), E>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Completes on Ctrl-C or SIGTERM: hand it to `axum::serve(..).with_graceful_shutdown`.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
