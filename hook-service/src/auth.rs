@@ -1,4 +1,4 @@
-//! HTTP Basic authentication of Okta's call (protocol doc §5).
+//! HTTP Basic authentication of Okta's call (docs/token-hook-protocol.md §5).
 //!
 //! The hook is registered in Okta with the header field `Authorization` and
 //! the secret `Basic base64(user:password)`. The user and the password are
@@ -26,10 +26,7 @@ pub async fn require_basic_auth(
     next: Next,
 ) -> Result<Response, Error> {
     if !credentials_match(request.headers(), &state.credentials) {
-        tracing::warn!(
-            path = %request.uri().path(),
-            "rejected a call with missing or wrong Basic credentials"
-        );
+        // The call's log line (see `telemetry`) records the refusal.
         return Err(Error::Unauthorized);
     }
     Ok(next.run(request).await)

@@ -5,6 +5,8 @@
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
+use token_hook::PATIENT_ID_CLAIM;
+
 use crate::configuration::{self, Config};
 use crate::error::Error;
 use crate::patients::PatientStore;
@@ -20,7 +22,6 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve `POST /tokenHook` (the default).
@@ -101,7 +102,7 @@ async fn patients(command: PatientsCommand) -> Result<(), Error> {
         }
         PatientsCommand::Add { login, patient_id } => {
             store.upsert(&login, &patient_id).await?;
-            println!("{login} now has extPatientId {patient_id}");
+            println!("{login} now has {PATIENT_ID_CLAIM} {patient_id}");
         }
         PatientsCommand::Remove { login } => {
             if store.remove(&login).await? {

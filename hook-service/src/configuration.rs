@@ -25,18 +25,15 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/patients.db";
 /// Everything the hook service needs to serve.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Address to bind.
     pub listen_addr: SocketAddr,
     /// The credentials Okta must present.
     pub credentials: BasicCredentials,
-    /// The patient store.
     pub database_url: String,
 }
 
 /// HTTP Basic credentials. `Debug` never shows the password.
 #[derive(Debug, Clone)]
 pub struct BasicCredentials {
-    /// The user name.
     pub user: String,
     /// The password, redacted from `Debug`.
     pub password: SecretString,

@@ -1,9 +1,10 @@
 //! The service's one error type, and how each error becomes an HTTP answer.
 //!
 //! Okta treats any status other than 200 as "mint the tokens unchanged"
-//! (protocol doc §4), so an error here never blocks a sign-in; the status
+//! (docs/token-hook-protocol.md §4), so an error here never blocks a sign-in; the status
 //! codes are for people debugging with curl or Preview. Bodies are short
-//! JSON and never carry internal details: causes go to the log.
+//! JSON; a `4xx` says what was wrong with the request, a `5xx` carries no
+//! internal detail: causes go to the log, with their whole chain.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -22,19 +23,19 @@ pub enum Error {
     /// A variable has a value that cannot be used.
     #[error("{name}={value} is not valid: expected {expected}")]
     InvalidVariable {
-        /// The variable.
         name: &'static str,
-        /// What it holds.
         value: String,
-        /// What it should hold.
         expected: &'static str,
     },
     /// Missing or wrong Basic credentials.
     #[error("missing or wrong credentials")]
     Unauthorized,
+    /// The body could not be read (the connection broke, for example).
+    #[error("the body could not be read")]
+    UnreadableBody(#[source] axum::extract::rejection::BytesRejection),
     /// The body is not JSON, or not shaped like Okta's request.
-    #[error("the body is not a token inline hook request: {0}")]
-    InvalidRequest(String),
+    #[error("the body is not a token inline hook request")]
+    InvalidRequest(#[source] serde_json::Error),
     /// The request is for another kind of hook.
     #[error("eventType must be com.okta.oauth2.tokens.transform, got {0:?}")]
     WrongEventType(String),
@@ -56,9 +57,7 @@ pub enum Error {
     /// Binding, serving or another I/O failure.
     #[error("{context}")]
     Io {
-        /// What was being done.
         context: String,
-        /// The cause.
         #[source]
         source: std::io::Error,
     },
@@ -69,7 +68,9 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::InvalidRequest(_) | Error::WrongEventType(_) => StatusCode::BAD_REQUEST,
+            Error::UnreadableBody(_) | Error::InvalidRequest(_) | Error::WrongEventType(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Store(_) | Error::StoreTimeout => StatusCode::SERVICE_UNAVAILABLE,
@@ -81,11 +82,14 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
+        let chain = service_kit::error_chain(&self);
+        // The call's log line (see `telemetry`) says why; for a server error
+        // the caller learns nothing internal, and Okta mints the tokens unchanged.
+        crate::telemetry::record_outcome(&chain);
         let message = if status.is_server_error() {
-            // The cause was logged where it happened; the caller learns nothing internal.
             "the hook service cannot answer right now".to_owned()
         } else {
-            self.to_string()
+            chain
         };
         let mut response = (status, Json(json!({ "error": message }))).into_response();
         if status == StatusCode::UNAUTHORIZED {

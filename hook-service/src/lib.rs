@@ -3,7 +3,7 @@
 //! Okta calls `POST /tokenHook` while it mints tokens for a sign-in. This
 //! service authenticates the call (HTTP Basic), looks the user's login up in
 //! a patient store, and for a patient answers with a command that adds
-//! `extPatientId` to the ID token. See the workspace's ARCHITECTURE.md for
+//! the patient-id claim (`token_hook::PATIENT_ID_CLAIM`) to the ID token. See the workspace's ARCHITECTURE.md for
 //! how it fits with `local-okta` and the sample app.
 //!
 //! # Layout
@@ -12,7 +12,10 @@
 //! - [`startup`]: `app()` builds the router, `serve()` runs it on a bound
 //!   listener, so tests serve on port 0.
 //! - [`auth`]: Basic authentication, compared in constant time.
-//! - [`routes`]: `POST /tokenHook` and `GET /healthz`.
+//! - [`okta_call`]: the body of Okta's call as an extractor, checked and parsed.
+//! - [`routes`]: `POST /tokenHook` (`add_patient_claim`: the guide's three
+//!   steps) and `GET /healthz`.
+//! - [`telemetry`]: one log line per call, with its outcome and latency.
 //! - [`patients`]: the SQLite patient store (sqlx, migrations under `migrations/`).
 //! - [`cli`]: `hook-service [serve]` and `hook-service patients list|add|remove`.
 //! - [`error`]: the one error type and its HTTP mapping.
@@ -25,6 +28,8 @@ pub mod auth;
 pub mod cli;
 pub mod configuration;
 pub mod error;
+pub mod okta_call;
 pub mod patients;
 pub mod routes;
 pub mod startup;
+pub mod telemetry;

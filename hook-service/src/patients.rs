@@ -14,6 +14,8 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
+use token_hook::PatientId;
+
 use crate::error::Error;
 
 /// How long a lookup may take before the hook gives up and answers 503, far
@@ -27,7 +29,8 @@ pub const MAX_CONNECTIONS: u32 = 8;
 pub struct Patient {
     /// The Okta login, e.g. `jessie.smith@example.com`.
     pub login: String,
-    /// The external patient id, kept as a string as the guide does.
+    /// The external patient id, kept as a string as the guide does
+    /// (`token_hook::PatientId` on the wire).
     pub patient_id: String,
 }
 
@@ -56,14 +59,14 @@ impl PatientStore {
 
     /// The patient id for `login`, or `None` if the user is not a patient.
     /// Gives up after [`LOOKUP_TIMEOUT`].
-    pub async fn find_patient_id(&self, login: &str) -> Result<Option<String>, Error> {
+    pub async fn find_patient_id(&self, login: &str) -> Result<Option<PatientId>, Error> {
         let query = sqlx::query_scalar("SELECT patient_id FROM patients WHERE login = ?")
             .bind(login)
             .fetch_optional(&self.pool);
-        tokio::time::timeout(LOOKUP_TIMEOUT, query)
+        let patient_id: Option<String> = tokio::time::timeout(LOOKUP_TIMEOUT, query)
             .await
-            .map_err(|_| Error::StoreTimeout)?
-            .map_err(Error::from)
+            .map_err(|_| Error::StoreTimeout)??;
+        Ok(patient_id.map(PatientId::new))
     }
 
     /// Every patient, ordered by login.

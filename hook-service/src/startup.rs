@@ -15,15 +15,16 @@ use tokio::net::TcpListener;
 use crate::auth::require_basic_auth;
 use crate::configuration::BasicCredentials;
 use crate::error::Error;
+use crate::okta_call::MAX_BODY_BYTES;
 use crate::patients::PatientStore;
-use crate::routes::{MAX_BODY_BYTES, health, token_hook};
+use crate::routes::{add_patient_claim, health};
+use crate::telemetry::log_call;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The credentials Okta must present.
     pub credentials: Arc<BasicCredentials>,
-    /// The patient store.
     pub patients: PatientStore,
 }
 
@@ -32,12 +33,17 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route(
             "/tokenHook",
-            post(token_hook).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+            post(add_patient_claim).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
+        // `route_layer` wraps only the routes added above it: Basic auth for
+        // `/tokenHook`, inside the call's log line so refusals are logged too.
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             require_basic_auth,
         ))
+        .route_layer(middleware::from_fn(log_call))
+        // Added after the layers, so open: `just run` and load balancers
+        // probe it without Okta's secret, and learn nothing but "ok".
         .route("/healthz", get(health))
         .with_state(state)
 }

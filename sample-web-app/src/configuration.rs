@@ -45,13 +45,11 @@ pub enum Source {
 /// Everything the app needs.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Address to bind.
     pub listen_addr: SocketAddr,
     /// The app's own URL, no trailing slash.
     pub base_url: String,
     /// The issuer, exactly as the authorization server publishes it.
     pub issuer: String,
-    /// The client id.
     pub client_id: String,
     /// The client secret, redacted from `Debug`.
     pub client_secret: SecretString,
@@ -150,12 +148,11 @@ fn read_testenv(path: &Path) -> Result<Option<HashMap<String, String>>, AppError
     let entries = match dotenvy::from_path_iter(path) {
         Ok(entries) => entries,
         Err(error) if error.not_found() => return Ok(None),
-        Err(error) => return Err(AppError::Config(format!("cannot read testenv: {error}"))),
+        Err(error) => return Err(AppError::Testenv(error)),
     };
     let mut values = HashMap::new();
     for entry in entries {
-        let (key, value) =
-            entry.map_err(|error| AppError::Config(format!("testenv is malformed: {error}")))?;
+        let (key, value) = entry.map_err(AppError::Testenv)?;
         values.insert(key, value);
     }
     Ok(Some(values))

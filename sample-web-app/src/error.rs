@@ -5,15 +5,29 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+/// A cause of any kind, kept for the log's error chain.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
 /// Everything that can go wrong in the sample app.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// Bad or missing configuration.
+    /// Bad or missing configuration; the message says what to fix.
     #[error("{0}")]
     Config(String),
-    /// Discovery failed (the message names the URL tried).
-    #[error("discovery failed: {0}")]
-    Discovery(String),
+    /// The `testenv` file exists but cannot be read.
+    #[error("cannot read testenv")]
+    Testenv(#[source] dotenvy::Error),
+    /// The HTTP client could not be built.
+    #[error("build the HTTP client")]
+    HttpClient(#[source] openidconnect::reqwest::Error),
+    /// Discovery failed at `url`.
+    #[error("discovery failed at {url}")]
+    Discovery {
+        /// The discovery document's URL.
+        url: String,
+        #[source]
+        source: Cause,
+    },
     /// The authorization server sent an error (at the callback or the token endpoint).
     #[error("{error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     AuthorizationServer {
@@ -23,14 +37,14 @@ pub enum AppError {
         description: Option<String>,
     },
     /// The token request could not be made or read.
-    #[error("the token request failed: {0}")]
-    TokenRequest(String),
+    #[error("the token request failed")]
+    TokenRequest(#[source] Cause),
     /// The token response had no ID token.
     #[error("the authorization server returned no ID token")]
     NoIdToken,
     /// The ID token did not verify.
-    #[error("the ID token is not valid: {0}")]
-    IdToken(String),
+    #[error("the ID token is not valid")]
+    IdToken(#[source] openidconnect::ClaimsVerificationError),
     /// The callback came with a state that is not ours.
     #[error("the state parameter does not match this sign-in")]
     StateMismatch,
@@ -40,15 +54,22 @@ pub enum AppError {
     /// A request the app cannot serve as sent.
     #[error("{0}")]
     BadRequest(String),
+    /// The session layer is missing from the router: a bug in the app.
+    #[error("no session: {0}")]
+    NoSessionLayer(&'static str),
     /// The session store failed.
     #[error("session store")]
     Session(#[from] tower_sessions::session::Error),
     /// A page could not be rendered.
     #[error("render a page")]
     Template(#[from] askama::Error),
-    /// Anything else.
-    #[error("{0}")]
-    Internal(String),
+    /// Binding or serving failed.
+    #[error("{context}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl AppError {
@@ -82,7 +103,7 @@ impl AppError {
             AppError::IdToken(_) | AppError::NoIdToken | AppError::TokenRequest(_) => (
                 StatusCode::BAD_GATEWAY,
                 "The sign-in could not be completed",
-                self.to_string(),
+                service_kit::error_chain(self),
             ),
             AppError::BadRequest(message) => {
                 (StatusCode::BAD_REQUEST, "Bad request", message.clone())

@@ -20,12 +20,13 @@ async fn run() -> Result<(), AppError> {
     let state = AppState::new(config.clone()).await?;
     let listener = TcpListener::bind(config.listen_addr)
         .await
-        .map_err(|error| {
-            AppError::Config(format!(
-                "sample-web-app cannot listen on {}: {error} (is it already running? set \
-             APP_LISTEN_ADDR to use another address)",
+        .map_err(|source| AppError::Io {
+            context: format!(
+                "sample-web-app cannot listen on {} (is it already running? set APP_LISTEN_ADDR \
+                 to use another address)",
                 config.listen_addr
-            ))
+            ),
+            source,
         })?;
     tracing::info!("sample-web-app listening: open {}", config.base_url);
     startup::serve(listener, state, service_kit::shutdown_signal()).await

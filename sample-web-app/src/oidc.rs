@@ -6,8 +6,10 @@
 //! 3. [`Oidc::exchange_and_verify`]: at the callback, exchange the code
 //!    (with the client secret and the PKCE verifier), then verify the ID
 //!    token: signature against the issuer's keys, issuer, audience, expiry
-//!    and nonce. `extPatientId` is read through the additional-claims type
-//!    [`PatientClaims`].
+//!    and nonce. The token inline hook's claim is read through the
+//!    additional-claims type [`HookClaims`], which flattens the `token-hook`
+//!    crate's `PatientClaims`: the hook writes the claim and the app reads it
+//!    through one definition.
 //! 4. [`Oidc::end_session_url`]: RP-initiated logout.
 //!
 //! openidconnect fetches the signing keys once, at discovery. When the
@@ -31,27 +33,25 @@ use openidconnect::{
 use openidconnect::{ClaimsVerificationError, reqwest};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
+use token_hook::{PatientClaims, PatientId};
 
 use crate::configuration::Config;
-use crate::error::AppError;
+use crate::error::{AppError, Cause};
 
-/// The claims the token inline hook adds, read as openidconnect's
-/// "additional claims" of the ID token.
+/// The ID token's claims beyond the standard ones: those the token inline
+/// hook adds. The orphan rule puts the `AdditionalClaims` impl here, on a
+/// type of the app's own, while the claims themselves come from `token-hook`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PatientClaims {
-    /// The patient id the hook added, when the user is a patient.
-    #[serde(
-        rename = "extPatientId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub ext_patient_id: Option<String>,
+pub struct HookClaims {
+    /// The patient id claim, as the hook service writes it.
+    #[serde(flatten)]
+    pub patient: PatientClaims,
 }
 
-impl AdditionalClaims for PatientClaims {}
+impl AdditionalClaims for HookClaims {}
 
 type PatientIdTokenFields = IdTokenFields<
-    PatientClaims,
+    HookClaims,
     EmptyExtraTokenFields,
     CoreGenderClaim,
     CoreJweContentEncryptionAlgorithm,
@@ -59,9 +59,9 @@ type PatientIdTokenFields = IdTokenFields<
 >;
 type PatientTokenResponse = StandardTokenResponse<PatientIdTokenFields, CoreTokenType>;
 
-/// An OIDC client whose ID tokens carry [`PatientClaims`].
+/// An OIDC client whose ID tokens carry [`HookClaims`].
 type PatientClient = Client<
-    PatientClaims,
+    HookClaims,
     CoreAuthDisplay,
     CoreGenderClaim,
     CoreJweContentEncryptionAlgorithm,
@@ -100,8 +100,8 @@ pub struct VerifiedSignIn {
     pub id_token: String,
     /// Its `name`, or `preferred_username`, or `sub`.
     pub name: String,
-    /// `extPatientId`, read through [`PatientClaims`].
-    pub ext_patient_id: Option<String>,
+    /// The patient id the hook added, read through [`HookClaims`].
+    pub ext_patient_id: Option<PatientId>,
 }
 
 /// The OIDC client, rebuilt when keys must be fetched again.
@@ -125,9 +125,7 @@ impl Oidc {
         let http = reqwest::ClientBuilder::new()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|error| {
-                AppError::Discovery(format!("cannot build an HTTP client: {error}"))
-            })?;
+            .map_err(AppError::HttpClient)?;
         let discovered = discover(&http, config).await?;
         Ok(Oidc {
             http,
@@ -177,7 +175,7 @@ impl Oidc {
         let request = discovered
             .client
             .exchange_code(AuthorizationCode::new(code))
-            .map_err(|error| AppError::Discovery(format!("no token endpoint: {error}")))?
+            .map_err(|error| AppError::TokenRequest(error.into()))?
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier));
         let response = request
             .request_async(&self.http)
@@ -196,10 +194,10 @@ impl Oidc {
                 }
                 id_token
                     .claims(&fresh.client.id_token_verifier(), &nonce)
-                    .map_err(|error| AppError::IdToken(error.to_string()))?
+                    .map_err(AppError::IdToken)?
                     .clone()
             }
-            Err(error) => return Err(AppError::IdToken(error.to_string())),
+            Err(error) => return Err(AppError::IdToken(error)),
         };
         let name = claims
             .name()
@@ -210,7 +208,7 @@ impl Oidc {
         Ok(VerifiedSignIn {
             id_token: id_token.to_string(),
             name,
-            ext_patient_id: claims.additional_claims().ext_patient_id.clone(),
+            ext_patient_id: claims.additional_claims().patient.ext_patient_id.clone(),
         })
     }
 
@@ -230,14 +228,14 @@ impl Oidc {
 }
 
 async fn discover(http: &reqwest::Client, config: &Config) -> Result<Discovered, AppError> {
-    let tried = format!("{}/.well-known/openid-configuration", config.issuer);
-    let issuer = IssuerUrl::new(config.issuer.clone())
-        .map_err(|error| AppError::Discovery(format!("{tried}: bad issuer URL: {error}")))?;
+    let failed = |source: Cause| AppError::Discovery {
+        url: format!("{}/.well-known/openid-configuration", config.issuer),
+        source,
+    };
+    let issuer = IssuerUrl::new(config.issuer.clone()).map_err(|error| failed(error.into()))?;
     let metadata = ProviderMetadataWithLogout::discover_async(issuer, http)
         .await
-        .map_err(|error| {
-            AppError::Discovery(format!("{tried}: {}", service_kit::error_chain(&error)))
-        })?;
+        .map_err(|error| failed(error.into()))?;
     let end_session = metadata.additional_metadata().end_session_endpoint.clone();
     let redirect = RedirectUrl::new(config.redirect_uri()).map_err(|error| {
         AppError::Config(format!("APP_BASE_URL gives a bad redirect URI: {error}"))
@@ -257,7 +255,7 @@ async fn discover(http: &reqwest::Client, config: &Config) -> Result<Discovered,
 }
 
 /// A failed code exchange, keeping the authorization server's words.
-fn token_error<RE: std::error::Error + 'static>(
+fn token_error<RE: std::error::Error + Send + Sync + 'static>(
     error: RequestTokenError<RE, StandardErrorResponse<CoreErrorResponseType>>,
 ) -> AppError {
     match error {
@@ -265,6 +263,6 @@ fn token_error<RE: std::error::Error + 'static>(
             error: response.error().as_ref().to_owned(),
             description: response.error_description().cloned(),
         },
-        other => AppError::TokenRequest(service_kit::error_chain(&other)),
+        other => AppError::TokenRequest(other.into()),
     }
 }

@@ -4,6 +4,7 @@ use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
+use token_hook::{PATIENT_ID_CLAIM, PatientId};
 
 use crate::configuration::{Config, Source};
 use crate::session_state::SignedInUser;
@@ -22,9 +23,7 @@ pub struct Nav {
 /// The Server Configuration panel.
 #[derive(Debug)]
 pub struct ConfigPanel {
-    /// The issuer.
     pub issuer: String,
-    /// The client id.
     pub client_id: String,
     /// The secret, masked but for its last four characters.
     pub masked_secret: String,
@@ -67,7 +66,6 @@ pub fn home(nav: Nav) -> askama::Result<String> {
 /// One row of My Profile.
 #[derive(Debug)]
 pub struct ClaimRow {
-    /// The claim's name.
     pub name: String,
     /// Its value: strings as they are, anything else as JSON.
     pub value: String,
@@ -79,7 +77,8 @@ pub struct ClaimRow {
 #[template(path = "profile.html")]
 struct ProfilePage {
     nav: Nav,
-    ext_patient_id: Option<String>,
+    patient_claim: &'static str,
+    ext_patient_id: Option<PatientId>,
     claims: Vec<ClaimRow>,
     header: String,
     payload: String,
@@ -98,11 +97,12 @@ pub fn profile(nav: Nav, user: &SignedInUser) -> askama::Result<String> {
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
             },
-            added_by_hook: name == "extPatientId",
+            added_by_hook: name == PATIENT_ID_CLAIM,
         })
         .collect();
     ProfilePage {
         nav,
+        patient_claim: PATIENT_ID_CLAIM,
         ext_patient_id: user.ext_patient_id.clone(),
         claims,
         header: pretty(header),

@@ -5,6 +5,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
+use token_hook::PatientId;
 use tower_sessions::Session;
 
 use crate::error::AppError;
@@ -30,10 +31,9 @@ pub struct PendingLogin {
 pub struct SignedInUser {
     /// The verified ID token, as issued.
     pub id_token: String,
-    /// Display name.
     pub name: String,
-    /// `extPatientId`, when the hook added one.
-    pub ext_patient_id: Option<String>,
+    /// The patient id the hook added, if any.
+    pub ext_patient_id: Option<PatientId>,
     /// Token for the logout form (protection against cross-site requests).
     pub csrf_token: String,
 }
@@ -47,7 +47,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AppSession {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let session = Session::from_request_parts(parts, state)
             .await
-            .map_err(|(_, message)| AppError::Internal(message.to_owned()))?;
+            .map_err(|(_, message)| AppError::NoSessionLayer(message))?;
         Ok(AppSession(session))
     }
 }

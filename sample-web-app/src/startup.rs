@@ -23,7 +23,6 @@ pub const SESSION_COOKIE: &str = "sample_app_session";
 /// What every handler can reach.
 #[derive(Debug)]
 pub struct AppState {
-    /// The configuration.
     pub config: Config,
     /// The discovered OIDC client.
     pub oidc: Oidc,
@@ -68,5 +67,8 @@ pub async fn serve(
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|error| AppError::Internal(format!("serve HTTP: {error}")))
+        .map_err(|source| AppError::Io {
+            context: "serve HTTP".to_owned(),
+            source,
+        })
 }

@@ -1,7 +1,7 @@
 //! The service's HTTP routes, one module per URL.
 
 mod health;
-mod token_hook;
+mod patient_claim;
 
 pub use health::health;
-pub use token_hook::{MAX_BODY_BYTES, PATIENT_ID_CLAIM, token_hook};
+pub use patient_claim::add_patient_claim;

@@ -61,7 +61,7 @@ pub async fn callback(
     };
     tracing::info!(
         name = %user.name,
-        ext_patient_id = user.ext_patient_id.as_deref().unwrap_or("(none)"),
+        ext_patient_id = user.ext_patient_id.as_ref().map_or("(none)", |id| id.as_str()),
         "signed in"
     );
     session.sign_in(&user).await?;

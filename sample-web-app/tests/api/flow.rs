@@ -1,8 +1,31 @@
 //! The guide's scenario, walked step by step: sign in, My Profile, logout.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
+use token_hook::{PatientClaims, PatientId};
 
 use crate::helpers::{claim_cell, location, query_param, spawn_world};
+
+#[tokio::test]
+async fn the_id_token_a_patient_gets_carries_the_claim_the_shared_type_reads() {
+    let world = spawn_world().await;
+    world.sign_in("kim.sato@example.com").await;
+
+    let (_, profile) = world.page("/profile").await;
+    let id_token = raw_id_token(&profile);
+    let payload = id_token.split('.').nth(1).expect("a JWT payload");
+    let payload = URL_SAFE_NO_PAD.decode(payload).expect("base64url");
+    let claims: PatientClaims = serde_json::from_slice(&payload).expect("ID token claims");
+    assert_eq!(claims.ext_patient_id, Some(PatientId::new("6789")));
+}
+
+/// The ID token as issued, from My Profile's "As issued" block.
+fn raw_id_token(profile: &str) -> &str {
+    let marker = "<h2>As issued</h2>\n    <pre>";
+    let start = profile.find(marker).expect("the raw ID token") + marker.len();
+    profile[start..].split("</pre>").next().expect("its end")
+}
 
 #[tokio::test]
 async fn a_patient_sees_ext_patient_id_on_my_profile() {

@@ -1,26 +1,20 @@
 //! `spawn_world()`: the three services of the guide on free ports, wired
 //! together as `just run` wires them, with a fresh patient store.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::routing::post;
 use hook_service::configuration::BasicCredentials;
 use hook_service::patients::PatientStore;
-use local_okta::keys::{SigningKey, generate_pem};
-use local_okta::org::Org;
 use reqwest::StatusCode;
-use sample_web_app::configuration::{Config, Source};
+use sample_web_app::configuration::{
+    Config, LOCAL_OKTA_CLIENT_ID, LOCAL_OKTA_CLIENT_SECRET, Source,
+};
 use secrecy::SecretString;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 
-const ORG_TOML: &str = include_str!("../../../local-okta/org.toml");
 pub const PASSWORD: &str = "Workshop123!";
-
-fn key_pem() -> &'static str {
-    static PEM: OnceLock<String> = OnceLock::new();
-    PEM.get_or_init(|| generate_pem().expect("an RSA key"))
-}
 
 /// The three services and a browser-like client.
 pub struct World {
@@ -87,36 +81,21 @@ async fn spawn_world_with_hook(hook_url: &str, data: TempDir) -> World {
     let app = format!("http://{}", app_listener.local_addr().expect("address"));
     let okta_listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let okta = format!("http://{}", okta_listener.local_addr().expect("address"));
-    let issuer = format!("{okta}/oauth2/default");
 
-    let mut org = Org::parse(ORG_TOML).expect("the committed org file");
-    org.app.redirect_uris = vec![format!("{app}/authorization-code/callback")];
-    org.app.post_logout_redirect_uris = vec![app.clone()];
-    if let Some(hook) = org.inline_hook.as_mut() {
-        *hook.url.get_mut() = hook_url.to_owned();
-    }
-    let client_id = org.app.client_id.clone();
-    let okta_config = local_okta::configuration::Config {
-        listen_addr: okta_listener.local_addr().expect("address"),
-        issuer: issuer.clone(),
-        org,
-        data_dir: data.path().to_owned(),
-        hook_timeout: local_okta::configuration::OKTA_HOOK_TIMEOUT,
-    };
-    let keys = SigningKey::from_pem(key_pem()).expect("a key");
-    let okta_state = local_okta::startup::AppState::new(okta_config, keys).expect("state");
-    tokio::spawn(local_okta::startup::serve(
+    let issuer = local_okta::spawn(
         okta_listener,
-        okta_state,
-        std::future::pending(),
-    ));
+        hook_url,
+        &format!("{app}/authorization-code/callback"),
+    )
+    .await
+    .expect("local-okta starts");
 
     let app_config = Config {
         listen_addr: app_listener.local_addr().expect("address"),
         base_url: app.clone(),
         issuer: issuer.clone(),
-        client_id,
-        client_secret: SecretString::from(sample_web_app::configuration::LOCAL_OKTA_CLIENT_SECRET),
+        client_id: LOCAL_OKTA_CLIENT_ID.to_owned(),
+        client_secret: SecretString::from(LOCAL_OKTA_CLIENT_SECRET),
         source: Source::Environment,
     };
     let app_state = sample_web_app::startup::AppState::new(app_config)

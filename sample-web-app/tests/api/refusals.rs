@@ -148,8 +148,9 @@ async fn failed_discovery_names_the_url_tried_and_the_reason() {
     };
     let error = sample_web_app::startup::AppState::new(config)
         .await
-        .expect_err("nothing listens there")
-        .to_string();
+        .expect_err("nothing listens there");
+    // What `main` prints: the error and its causes.
+    let error = service_kit::error_chain(&error);
     assert!(error.starts_with("discovery failed"), "{error}");
     assert!(
         error.contains(&format!("{issuer}/.well-known/openid-configuration")),
