@@ -10,7 +10,7 @@ default:
 # Start the demo: local-okta, hook-service and the sample app (or, with a testenv for a real Okta org, hook-service and the app). Ctrl-C stops everything.
 run:
     cargo build --workspace --bins
-    ./target/debug/workshop
+    cargo run -q --bin workshop
 
 # Run every test, the browser test included (needs chromium and chromium-driver).
 test:
@@ -56,9 +56,10 @@ bench-hook:
     command -v wrk >/dev/null || { echo "needs wrk: sudo apt-get install -y wrk"; exit 1; }
     cargo build --release -q -p hook-service
     dir=$(mktemp -d); trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+    # `cargo run` replaces itself with the binary, so $pid is hook-service's own.
     BASIC_AUTH_USER=admin BASIC_AUTH_PASSWORD=supersecret RUST_LOG="${RUST_LOG:-warn}" \
       HOOK_LISTEN_ADDR=127.0.0.1:18082 DATABASE_URL="sqlite://$dir/patients.db" \
-      ./target/release/hook-service 2>"$dir/log" & pid=$!
+      cargo run --release -q -p hook-service 2>"$dir/log" & pid=$!
     until curl -sf http://127.0.0.1:18082/healthz >/dev/null; do sleep 0.1; done
     echo "idle RSS: $(grep VmRSS /proc/$pid/status | awk '{print $2, $3}')"
     wrk -t2 -c32 -d10s -s bench/token-hook.lua http://127.0.0.1:18082/tokenHook

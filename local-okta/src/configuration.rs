@@ -4,7 +4,7 @@
 //! | --- | --- | --- |
 //! | `LOCAL_OKTA_LISTEN_ADDR` | address to listen on | `127.0.0.1:8081` |
 //! | `LOCAL_OKTA_ISSUER` | the issuer, exactly as in tokens and discovery | `http://localhost:8081/oauth2/default` |
-//! | `LOCAL_OKTA_CONFIG` | the org file | `local-okta/org.toml` (this crate's) |
+//! | `LOCAL_OKTA_CONFIG` | the org file | `local-okta/org.toml`, built into the binary |
 //! | `LOCAL_OKTA_HOOK_URL` | overrides the hook's URL from the org file | – |
 //! | `LOCAL_OKTA_DATA_DIR` | where the signing key is kept | `data` |
 //! | `LOCAL_OKTA_HOOK_TIMEOUT_MS` | how long to wait for the hook | `3000`, as Okta |
@@ -12,7 +12,7 @@
 //! Tests build [`Config`] directly.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::Error;
@@ -26,11 +26,9 @@ pub const OKTA_HOOK_TIMEOUT: Duration = Duration::from_secs(3);
 /// Everything local-okta needs.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Address to bind.
     pub listen_addr: SocketAddr,
     /// The issuer: `{base}/oauth2/{server id}`, no trailing slash.
     pub issuer: String,
-    /// The org.
     pub org: Org,
     /// Directory holding the signing key.
     pub data_dir: PathBuf,
@@ -48,10 +46,10 @@ impl Config {
             value: listen_addr,
             expected: "an address and port such as 127.0.0.1:8081".into(),
         })?;
-        let org_path = var("LOCAL_OKTA_CONFIG")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("org.toml"));
-        let mut org = Org::load(&org_path)?;
+        let mut org = match var("LOCAL_OKTA_CONFIG") {
+            Some(path) => Org::load(Path::new(&path))?,
+            None => Org::default_org()?,
+        };
         if let (Some(url), Some(hook)) = (var("LOCAL_OKTA_HOOK_URL"), org.inline_hook.as_mut()) {
             *hook.url.get_mut() = url;
         }

@@ -16,30 +16,36 @@ pub enum Error {
     /// The org file is unreadable or invalid.
     #[error("{path}, line {line}: {problem}")]
     OrgFile {
-        /// The file.
         path: String,
         /// 1-based line (0 when unknown).
         line: usize,
-        /// What is wrong.
         problem: String,
     },
     /// An environment variable has a value that cannot be used.
     #[error("{name}={value} is not valid: {expected}")]
     InvalidVariable {
-        /// The variable.
         name: &'static str,
-        /// Its value.
         value: String,
-        /// What it should be.
         expected: String,
     },
     /// The signing key could not be read, created or used.
-    #[error("signing key: {0}")]
-    Key(String),
+    #[error("signing key: {context}")]
+    Key {
+        /// What was being done, e.g. `read data/signing-key.pem`.
+        context: String,
+        /// The cause, from the rsa or jsonwebtoken crate.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The HTTP client that calls the hook could not be built.
+    #[error("build the HTTP client that calls the hook")]
+    HttpClient(#[source] reqwest::Error),
+    /// A grant ended up with no access token to sign: a bug in local-okta.
+    #[error("no access token was minted for this grant")]
+    NoAccessToken,
     /// An OAuth 2.0 error answered as JSON (RFC 6749 §5.2).
     #[error("{error}: {description}")]
     OAuth {
-        /// The HTTP status.
         status: StatusCode,
         /// `invalid_request`, `invalid_client`, `invalid_grant`, …
         error: &'static str,
@@ -70,15 +76,24 @@ pub enum Error {
     /// Binding, reading or writing failed.
     #[error("{context}")]
     Io {
-        /// What was being done.
         context: String,
-        /// The cause.
         #[source]
         source: std::io::Error,
     },
 }
 
 impl Error {
+    /// A signing-key error with what was being done and its cause.
+    pub fn key(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Error::Key {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+
     /// An OAuth error with status 400.
     pub fn oauth(error: &'static str, description: impl Into<String>) -> Error {
         Error::OAuth {

@@ -29,7 +29,6 @@ pub struct AuthorizationCode {
     pub client_id: String,
     /// The redirect URI of the authorization request.
     pub redirect_uri: String,
-    /// Granted scopes.
     pub scopes: Vec<String>,
     /// The client's nonce, echoed in the ID token.
     pub nonce: Option<String>,
@@ -37,7 +36,6 @@ pub struct AuthorizationCode {
     pub state: String,
     /// The PKCE challenge (S256), if the client sent one.
     pub code_challenge: Option<String>,
-    /// Who signed in.
     pub session: SignInSession,
     /// When it was issued.
     pub issued_at: Instant,
@@ -48,19 +46,15 @@ pub struct AuthorizationCode {
 pub struct RefreshGrant {
     /// The refresh token's id, reported to the hook.
     pub jti: String,
-    /// The client.
     pub client_id: String,
-    /// Granted scopes.
     pub scopes: Vec<String>,
     /// The sign-in it came from.
     pub session: SignInSession,
     /// The original redirect URI.
     pub redirect_uri: String,
-    /// The original state.
     pub state: String,
 }
 
-/// The grant stores.
 #[derive(Debug, Default)]
 pub struct Grants {
     codes: Mutex<HashMap<String, AuthorizationCode>>,
@@ -69,7 +63,6 @@ pub struct Grants {
 }
 
 impl Grants {
-    /// Remembers a code.
     pub fn insert_code(&self, code: String, grant: AuthorizationCode) {
         let mut codes = lock(&self.codes);
         codes.retain(|_, grant| grant.issued_at.elapsed() < CODE_LIFETIME);

@@ -1,4 +1,4 @@
-//! Calling the token inline hook exactly as Okta does (protocol doc §2, §4).
+//! Calling the token inline hook exactly as Okta does (docs/token-hook-protocol.md §2, §4).
 //!
 //! [`build_request`] fills the request body the way Okta fills it;
 //! [`call`] POSTs it once, with the configured header, and waits at most the
@@ -40,15 +40,12 @@ pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 pub struct MintContext<'a> {
     /// The issuer, `…/oauth2/default`.
     pub issuer: &'a str,
-    /// The org.
     pub org: &'a Org,
     /// Who the tokens are for.
     pub user: &'a User,
-    /// Their sign-in session.
     pub session: &'a SignInSession,
     /// `authorization_code` or `refresh_token`.
     pub grant_type: &'a str,
-    /// Granted scopes.
     pub scopes: &'a [String],
     /// The authorization request's `state`.
     pub state: Option<&'a str>,
@@ -213,7 +210,6 @@ pub enum CallResult {
     TimedOut(Duration),
     /// An HTTP answer.
     Answered {
-        /// Its status.
         status: u16,
         /// Its body (at most [`MAX_RESPONSE_BYTES`] + 1 bytes are read).
         body: Vec<u8>,
@@ -283,7 +279,7 @@ pub enum Effect {
     Fail(String),
 }
 
-/// Applies Okta's rules (protocol doc §4) to a call's result.
+/// Applies Okta's rules (docs/token-hook-protocol.md §4) to a call's result.
 pub fn evaluate(result: &CallResult, tokens: &MintedTokens) -> Evaluation {
     let unchanged = || Effect::Mint(tokens.clone());
     let failed = |event_type, message: String| Evaluation {

@@ -43,8 +43,12 @@ impl SigningKey {
     pub fn load_or_create(data_dir: &Path) -> Result<SigningKey, Error> {
         let path = data_dir.join(KEY_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(pem) => SigningKey::from_pem(&pem)
-                .map_err(|error| Error::Key(format!("{}: {error}", path.display()))),
+            Ok(pem) => SigningKey::from_pem(&pem).map_err(|error| match error {
+                Error::Key { context, source } => {
+                    Error::key(format!("{}: {context}", path.display()), source)
+                }
+                other => other,
+            }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let pem = generate_pem()?;
                 save_private(data_dir, &path, &pem)?;
@@ -60,16 +64,15 @@ impl SigningKey {
 
     /// Builds the key from a PKCS#1 PEM.
     pub fn from_pem(pem: &str) -> Result<SigningKey, Error> {
-        let private = RsaPrivateKey::from_pkcs1_pem(pem).map_err(|error| {
-            Error::Key(format!("not an RSA private key in PKCS#1 PEM: {error}"))
-        })?;
+        let private = RsaPrivateKey::from_pkcs1_pem(pem)
+            .map_err(|error| Error::key("read an RSA private key in PKCS#1 PEM", error))?;
         let n = URL_SAFE_NO_PAD.encode(private.n().to_bytes_be());
         let e = URL_SAFE_NO_PAD.encode(private.e().to_bytes_be());
         let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(format!("{n}.{e}"))[..16]);
         let encoding = EncodingKey::from_rsa_pem(pem.as_bytes())
-            .map_err(|error| Error::Key(error.to_string()))?;
+            .map_err(|error| Error::key("load the key for signing", error))?;
         let decoding = DecodingKey::from_rsa_components(&n, &e)
-            .map_err(|error| Error::Key(error.to_string()))?;
+            .map_err(|error| Error::key("load the key for verifying", error))?;
         let jwk = json!({ "kty": "RSA", "alg": "RS256", "kid": kid, "use": "sig", "n": n, "e": e });
         Ok(SigningKey {
             kid,
@@ -79,7 +82,6 @@ impl SigningKey {
         })
     }
 
-    /// The key id.
     pub fn kid(&self) -> &str {
         &self.kid
     }
@@ -94,7 +96,7 @@ impl SigningKey {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding)
-            .map_err(|error| Error::Key(format!("sign a token: {error}")))
+            .map_err(|error| Error::key("sign a token", error))
     }
 
     /// Verifies a token this org signed, with the given checks.
@@ -110,10 +112,10 @@ impl SigningKey {
 /// A new 2048-bit RSA key as PKCS#1 PEM.
 pub fn generate_pem() -> Result<String, Error> {
     let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
-        .map_err(|error| Error::Key(format!("generate: {error}")))?;
+        .map_err(|error| Error::key("generate a key", error))?;
     let pem = key
         .to_pkcs1_pem(LineEnding::LF)
-        .map_err(|error| Error::Key(format!("encode: {error}")))?;
+        .map_err(|error| Error::key("encode the key as PEM", error))?;
     Ok(pem.to_string())
 }
 

@@ -21,6 +21,7 @@
 //! - [`keys`]: the RS256 key under the data directory, and the JWKS.
 //! - [`pages`]: askama templates. [`error`]: the one error type. [`ids`]:
 //!   random ids and Okta's time format. Logging and shutdown: `service-kit`.
+//! - [`spawn`]: the built-in org on a listener, in one call, for tests.
 
 pub mod configuration;
 pub mod error;
@@ -34,3 +35,56 @@ pub mod routes;
 pub mod startup;
 pub mod system_log;
 pub mod tokens;
+
+use std::sync::OnceLock;
+
+use tokio::net::TcpListener;
+
+use crate::configuration::{Config, OKTA_HOOK_TIMEOUT};
+use crate::error::Error;
+use crate::keys::SigningKey;
+use crate::org::Org;
+
+/// Serves the built-in org on `listener`, in the background, for tests and
+/// tools that need an Okta org: its hook is called at `hook_url`, and its
+/// app accepts `redirect_uri` (and signs out to that URI's origin). Returns
+/// the issuer, `http://{listener's address}/oauth2/default`.
+///
+/// The signing key is made once per process and kept in memory only.
+pub async fn spawn(
+    listener: TcpListener,
+    hook_url: &str,
+    redirect_uri: &str,
+) -> Result<String, Error> {
+    static KEY_PEM: OnceLock<String> = OnceLock::new();
+    let listen_addr = listener.local_addr().map_err(|source| Error::Io {
+        context: "read the listener's address".to_owned(),
+        source,
+    })?;
+    let issuer = format!("http://{listen_addr}/oauth2/default");
+    let mut org = Org::default_org()?;
+    org.app.redirect_uris = vec![redirect_uri.to_owned()];
+    if let Ok(uri) = url::Url::parse(redirect_uri) {
+        org.app.post_logout_redirect_uris = vec![uri.origin().ascii_serialization()];
+    }
+    if let Some(hook) = org.inline_hook.as_mut() {
+        *hook.url.get_mut() = hook_url.to_owned();
+    }
+    let pem = match KEY_PEM.get() {
+        Some(pem) => pem,
+        None => {
+            let pem = keys::generate_pem()?;
+            KEY_PEM.get_or_init(|| pem)
+        }
+    };
+    let config = Config {
+        listen_addr,
+        issuer: issuer.clone(),
+        org,
+        data_dir: std::env::temp_dir(),
+        hook_timeout: OKTA_HOOK_TIMEOUT,
+    };
+    let state = startup::AppState::new(config, SigningKey::from_pem(pem)?)?;
+    tokio::spawn(startup::serve(listener, state, std::future::pending()));
+    Ok(issuer)
+}

@@ -13,11 +13,9 @@ use toml::Spanned;
 
 use crate::error::Error;
 
-/// The whole org.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Org {
-    /// Org-wide settings.
     pub org: OrgSettings,
     /// People who can sign in.
     pub users: Vec<User>,
@@ -33,7 +31,6 @@ pub struct Org {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgSettings {
-    /// Display name.
     pub name: String,
     /// The Okta identity provider's id, the `idp` claim.
     pub idp_id: String,
@@ -51,9 +48,7 @@ pub struct User {
     pub id: String,
     /// The Okta login, an email address here.
     pub login: String,
-    /// Given name.
     pub first_name: String,
-    /// Family name.
     pub last_name: String,
     /// e.g. `en_US`.
     pub locale: String,
@@ -72,11 +67,8 @@ impl User {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct App {
-    /// Display name.
     pub name: String,
-    /// Client id.
     pub client_id: String,
-    /// Client secret.
     pub client_secret: SecretString,
     /// Sign-in redirect URIs, matched exactly.
     pub redirect_uris: Vec<String>,
@@ -90,7 +82,6 @@ pub struct App {
 pub struct AuthorizationServer {
     /// `default`: the path segment in `/oauth2/default`.
     pub id: String,
-    /// Display name.
     pub name: String,
     /// The access token's `aud`.
     pub audience: String,
@@ -104,7 +95,6 @@ pub struct AuthorizationServer {
 pub struct AccessPolicy {
     /// `00p…`.
     pub id: String,
-    /// Display name.
     pub name: String,
     /// Its one rule.
     pub rule: PolicyRule,
@@ -116,7 +106,6 @@ pub struct AccessPolicy {
 pub struct PolicyRule {
     /// `0pr…`.
     pub id: String,
-    /// Display name.
     pub name: String,
     /// The id of the inline hook this rule uses, if any.
     pub inline_hook: Option<Spanned<String>>,
@@ -128,13 +117,10 @@ pub struct PolicyRule {
 pub struct InlineHook {
     /// `cal…`.
     pub id: String,
-    /// Display name.
     pub name: String,
-    /// Where to POST.
     pub url: Spanned<String>,
     /// The header field Okta sends the secret in.
     pub auth_header: String,
-    /// The header value.
     pub auth_secret: SecretString,
     /// `ACTIVE` or `INACTIVE`.
     pub status: Spanned<String>,
@@ -147,7 +133,20 @@ impl InlineHook {
     }
 }
 
+/// The org file shipped with local-okta, built into the binary so that it
+/// runs from anywhere; `LOCAL_OKTA_CONFIG` names another file.
+pub const DEFAULT_ORG_TOML: &str = include_str!("../org.toml");
+
 impl Org {
+    /// The org file shipped with local-okta (the guide's users, app and hook).
+    pub fn default_org() -> Result<Org, Error> {
+        Org::parse(DEFAULT_ORG_TOML).map_err(|(line, problem)| Error::OrgFile {
+            path: "local-okta's built-in org.toml".to_owned(),
+            line,
+            problem,
+        })
+    }
+
     /// Reads and checks the org file.
     pub fn load(path: &Path) -> Result<Org, Error> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
@@ -179,7 +178,6 @@ impl Org {
             .find(|user| user.login.eq_ignore_ascii_case(login.trim()))
     }
 
-    /// The user with this id.
     pub fn user_by_id(&self, id: &str) -> Option<&User> {
         self.users.iter().find(|user| user.id == id)
     }

@@ -83,15 +83,11 @@ pub fn logs(events: Vec<LogEvent>) -> askama::Result<String> {
 #[derive(Template)]
 #[template(path = "preview.html")]
 pub struct PreviewPage<'a> {
-    /// The hook's name.
     pub hook_name: &'a str,
-    /// Every user.
     pub users: &'a [User],
     /// The chosen user's login.
     pub selected_user: &'a str,
-    /// The app's name.
     pub app_name: &'a str,
-    /// The server's name.
     pub server_name: &'a str,
     /// Grant types to choose from.
     pub grant_types: &'a [&'a str],

@@ -31,11 +31,9 @@ pub const SESSION_COOKIE: &str = "local_okta_sid";
 pub struct AppState {
     /// Configuration and the org.
     pub config: Config,
-    /// The signing key.
     pub keys: SigningKey,
     /// Codes, refresh tokens, revocations.
     pub grants: Grants,
-    /// The System Log.
     pub system_log: SystemLog,
     /// The client that calls the hook: no redirects followed.
     pub hook_client: reqwest::Client,
@@ -50,7 +48,7 @@ impl AppState {
         let hook_client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|error| Error::Key(format!("build the HTTP client: {error}")))?;
+            .map_err(Error::HttpClient)?;
         Ok(Arc::new(AppState {
             config,
             keys,

@@ -1,4 +1,4 @@
-//! The System Log (protocol doc §6): what happened to each hook call, in the
+//! The System Log (docs/token-hook-protocol.md §6): what happened to each hook call, in the
 //! shape of Okta's System Log API (`GET /api/v1/logs`).
 //!
 //! - `inline_hook.executed`: the call failed (unreachable, timeout, non-2xx).
@@ -28,7 +28,6 @@ pub const RESPONSE_PROCESSED: &str = "inline_hook.response.processed";
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogEvent {
-    /// Unique id.
     pub uuid: String,
     /// ISO-8601 UTC.
     pub published: String,
@@ -56,14 +55,11 @@ pub struct LogEvent {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Actor {
-    /// The hook's id.
     pub id: String,
     /// `InlineHook`.
     #[serde(rename = "type")]
     pub actor_type: String,
-    /// The hook's URL.
     pub alternate_id: String,
-    /// The hook's name.
     pub display_name: String,
 }
 
@@ -111,7 +107,6 @@ impl LogEvent {
     }
 }
 
-/// The log itself.
 #[derive(Debug, Default)]
 pub struct SystemLog {
     events: Mutex<VecDeque<LogEvent>>,
@@ -147,11 +142,8 @@ impl SystemLog {
 /// What a hook event is about, for [`hook_event`].
 #[derive(Debug, Clone)]
 pub struct HookEventFacts<'a> {
-    /// The hook's id.
     pub hook_id: &'a str,
-    /// The hook's name.
     pub hook_name: &'a str,
-    /// The hook's URL.
     pub hook_url: &'a str,
     /// The token request's id (`data.context.request.id`).
     pub request_id: &'a str,

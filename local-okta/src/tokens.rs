@@ -27,9 +27,7 @@ pub const DEFAULT_LIFETIME_SECONDS: u64 = 3600;
 pub struct Issue<'a> {
     /// Who the tokens are for.
     pub user: &'a User,
-    /// Their sign-in session.
     pub session: &'a SignInSession,
-    /// Granted scopes.
     pub scopes: &'a [String],
     /// The nonce to echo in the ID token.
     pub nonce: Option<&'a str>,
@@ -52,7 +50,6 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     /// The access token's lifetime in seconds.
     pub expires_in: u64,
-    /// The access token.
     pub access_token: String,
     /// Granted scopes, space-separated.
     pub scope: String,
@@ -94,9 +91,7 @@ pub async fn issue(state: &AppState, issue: Issue<'_>) -> Result<TokenResponse, 
         state.grants.insert_refresh_token(token.clone(), grant);
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let access = tokens
-        .access
-        .ok_or_else(|| Error::Key("no access token to sign".to_owned()))?;
+    let access = tokens.access.ok_or(Error::NoAccessToken)?;
     let expires_in = access.lifetime_seconds;
     let access_token = state.keys.sign(&with_times(access, now))?;
     let id_token = match tokens.identity {

@@ -2,10 +2,13 @@
 
 use std::fmt::Write;
 
+use token_hook::PATIENT_ID_CLAIM;
+
+use crate::org::DemoOrg;
 use crate::plan::{Mode, Plan};
 
 /// The users, their password, and where everything is.
-pub fn banner(plan: &Plan, org: Option<&local_okta::org::Org>) -> String {
+pub fn banner(plan: &Plan, org: Option<&DemoOrg>) -> String {
     let url = |name: &str| {
         plan.services
             .iter()
@@ -25,13 +28,14 @@ pub fn banner(plan: &Plan, org: Option<&local_okta::org::Org>) -> String {
     }
     let _ = writeln!(text, "  hook-service   {}/tokenHook", url("hook-service"));
     if let Some(org) = org {
-        let password = secrecy::ExposeSecret::expose_secret(&org.org.demo_password).to_owned();
+        let password = &org.org.demo_password;
         let _ = writeln!(text, "\nDemo users, all with the password {password}:");
         for user in &org.users {
             let _ = writeln!(text, "  {}", user.login);
         }
-        text.push_str(
-            "  (the guide's three patients get extPatientId; test.user is not a patient)\n",
+        let _ = writeln!(
+            text,
+            "  (the guide's three patients get {PATIENT_ID_CLAIM}; test.user is not a patient)"
         );
     }
     if let Mode::RealOrg(issuer) = &plan.mode {

@@ -8,9 +8,7 @@ pub enum Error {
     /// A listen address variable holds something else.
     #[error("{variable}={value} is not an address and port such as 127.0.0.1:8080")]
     BadAddress {
-        /// The variable.
         variable: &'static str,
-        /// Its value.
         value: String,
     },
     /// A port is taken.
@@ -22,9 +20,7 @@ pub enum Error {
     PortInUse {
         /// The service that wanted it.
         service: &'static str,
-        /// The address.
         addr: SocketAddr,
-        /// Its port.
         port: u16,
         /// The variable that moves the service.
         variable: &'static str,
@@ -33,43 +29,36 @@ pub enum Error {
     #[error(
         "{service} is not built ({path}): run `cargo build --workspace --bins` first (`just run` does)"
     )]
-    NotBuilt {
-        /// The service.
-        service: &'static str,
-        /// Where it was expected.
-        path: String,
-    },
+    NotBuilt { service: &'static str, path: String },
     /// A service stopped on its own.
     #[error("{service} stopped ({status}); its last lines:\n{tail}")]
     Died {
-        /// The service.
         service: &'static str,
-        /// How it ended.
         status: String,
-        /// What it printed last.
         tail: String,
     },
     /// A service never answered.
     #[error("{service} did not answer at {url} within {seconds} s; its last lines:\n{tail}")]
     NotReady {
-        /// The service.
         service: &'static str,
-        /// The readiness URL.
         url: String,
         /// How long we waited.
         seconds: u64,
-        /// What it printed last.
         tail: String,
     },
-    /// local-okta's configuration is invalid.
-    #[error("local-okta: {0}")]
-    LocalOkta(#[from] local_okta::error::Error),
+    /// local-okta's org file cannot be read.
+    #[error("local-okta's org file ({origin}) is not valid TOML: {source}")]
+    OrgFile {
+        /// The file, or "built-in".
+        origin: String,
+        /// What the TOML parser said.
+        #[source]
+        source: toml::de::Error,
+    },
     /// Anything else from the operating system.
     #[error("{context}: {source}")]
     Io {
-        /// What was being done.
         context: String,
-        /// The cause.
         #[source]
         source: std::io::Error,
     },

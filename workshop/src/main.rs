@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use workshop::error::Error;
+use workshop::org::DemoOrg;
 use workshop::plan::{self, LocalClient, Mode};
 use workshop::supervise::{self, Supervisor};
 
@@ -25,14 +26,15 @@ async fn run() -> Result<(), Error> {
     let testenv = read_testenv(Path::new("testenv"))?;
     let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let mode = plan::plan(var, testenv.as_ref(), true, None)?.mode;
-    // local-okta's own loader, so a bad org.toml is reported before anything starts.
     let org = match mode {
-        Mode::Local => Some(local_okta::configuration::Config::from_env()?.org),
+        Mode::Local => Some(DemoOrg::read(
+            var("LOCAL_OKTA_CONFIG").as_deref().map(Path::new),
+        )?),
         Mode::RealOrg(_) => None,
     };
     let local_client = org.as_ref().map(|org| LocalClient {
         client_id: org.app.client_id.clone(),
-        client_secret: secrecy::ExposeSecret::expose_secret(&org.app.client_secret).to_owned(),
+        client_secret: org.app.client_secret.clone(),
     });
     let has_dotenv = Path::new(".env").exists();
     let plan = plan::plan(var, testenv.as_ref(), has_dotenv, local_client.as_ref())?;
@@ -61,7 +63,8 @@ async fn run() -> Result<(), Error> {
     outcome
 }
 
-/// The services are built next to this runner, in `target/<profile>/`.
+/// The services are built next to this runner, in `<target dir>/<profile>/`,
+/// wherever Cargo puts its target directory (`CARGO_TARGET_DIR` included).
 fn binaries_directory() -> Result<PathBuf, Error> {
     let exe = std::env::current_exe().map_err(|source| Error::Io {
         context: "find the runner's own path".to_owned(),

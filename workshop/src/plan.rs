@@ -13,6 +13,8 @@ use std::net::SocketAddr;
 
 use crate::error::Error;
 
+/// local-okta's issuer when `LOCAL_OKTA_ISSUER` is unset (its own default).
+pub const LOCAL_OKTA_ISSUER: &str = "http://localhost:8081/oauth2/default";
 /// The guide's demo credentials for hook-service.
 pub const DEMO_USER: &str = "admin";
 /// The guide's demo password for hook-service.
@@ -104,8 +106,7 @@ pub fn plan(
     }];
     if mode == Mode::Local {
         let okta_addr = address("LOCAL_OKTA_LISTEN_ADDR", "127.0.0.1:8081")?;
-        let issuer = var("LOCAL_OKTA_ISSUER")
-            .unwrap_or_else(|| local_okta::configuration::DEFAULT_ISSUER.to_owned());
+        let issuer = var("LOCAL_OKTA_ISSUER").unwrap_or_else(|| LOCAL_OKTA_ISSUER.to_owned());
         services.push(Service {
             name: "local-okta",
             addr: okta_addr,

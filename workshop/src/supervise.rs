@@ -1,7 +1,7 @@
 //! Starting, watching and stopping the services.
 //!
-//! Each service runs as a child process from the same `target/` directory as
-//! this runner. Its output is forwarded line by line with its name in front,
+//! Each service runs as a child process from the directory this runner was
+//! built in (Cargo's target directory). Its output is forwarded line by line with its name in front,
 //! and the last lines are kept to explain a failure. Once every service
 //! answers, the runner waits for Ctrl-C (or SIGTERM) or for a service to
 //! stop; either way it stops the others with SIGTERM, so they shut down
@@ -57,7 +57,6 @@ impl Tail {
     }
 }
 
-/// The running services.
 #[derive(Debug, Default)]
 pub struct Supervisor {
     running: Vec<(&'static str, Pid, Tail)>,

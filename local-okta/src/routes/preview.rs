@@ -1,4 +1,4 @@
-//! Preview (protocol doc §7), as in the Admin Console: pick a user, a grant
+//! Preview (docs/token-hook-protocol.md §7), as in the Admin Console: pick a user, a grant
 //! type and scopes; generate the request Okta would send; edit it; send it
 //! to the real hook; see its answer and what Okta would do with the tokens.
 //! Preview calls are not written to the System Log.

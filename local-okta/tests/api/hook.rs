@@ -1,4 +1,4 @@
-//! Every row of protocol §4 against a stub hook, with the System Log entry
+//! Every row of docs/token-hook-protocol.md §4 against a stub hook, with the System Log entry
 //! each one leaves.
 
 use std::time::Duration;

@@ -1,0 +1,93 @@
+//! The few facts of local-okta's org that the runner prints or passes on:
+//! the demo users and password, and the sample app's client.
+//!
+//! The runner reads them from the org file itself, so it starts local-okta's
+//! binary without linking local-okta's crate. local-okta checks the whole
+//! file when it starts, and reports any problem with its line; here only
+//! these fields are read.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// The org file local-okta uses when `LOCAL_OKTA_CONFIG` is unset: the same
+/// file local-okta builds into its binary.
+const BUILT_IN_ORG: &str = include_str!("../../local-okta/org.toml");
+
+/// What the runner needs from the org.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DemoOrg {
+    /// `[org]`.
+    pub org: OrgSettings,
+    /// `[[users]]`.
+    pub users: Vec<DemoUser>,
+    /// `[app]`.
+    pub app: DemoApp,
+}
+
+/// `[org]`: the one password every demo user has.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OrgSettings {
+    /// Printed in the banner: it is a published demo value.
+    pub demo_password: String,
+}
+
+/// `[[users]]`: who can sign in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DemoUser {
+    /// The login, an email address.
+    pub login: String,
+}
+
+/// `[app]`: the sample app's client at local-okta.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DemoApp {
+    /// Its client id.
+    pub client_id: String,
+    /// Its client secret, a published demo value.
+    pub client_secret: String,
+}
+
+impl DemoOrg {
+    /// The org local-okta will serve: `LOCAL_OKTA_CONFIG`'s file, or the built-in one.
+    pub fn read(config_path: Option<&Path>) -> Result<DemoOrg, Error> {
+        let (origin, text) = match config_path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                    context: format!("read the org file {}", path.display()),
+                    source,
+                })?;
+                (path.display().to_string(), text)
+            }
+            None => (
+                "local-okta's built-in org.toml".to_owned(),
+                BUILT_IN_ORG.to_owned(),
+            ),
+        };
+        toml::from_str(&text).map_err(|source| Error::OrgFile { origin, source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_org_has_the_guides_patients_and_the_apps_client() {
+        let org = DemoOrg::read(None).expect("the built-in org");
+        let logins: Vec<&str> = org.users.iter().map(|user| user.login.as_str()).collect();
+        assert!(logins.contains(&"jessie.smith@example.com"), "{logins:?}");
+        assert_eq!(org.app.client_id, "0oa1lok7asampleapp0x");
+    }
+
+    #[test]
+    fn a_broken_org_file_is_named_in_the_error() {
+        let directory = tempfile::tempdir().expect("a directory");
+        let path = directory.path().join("org.toml");
+        std::fs::write(&path, "[org\n").expect("written");
+        let error = DemoOrg::read(Some(&path)).expect_err("not TOML");
+        assert!(error.to_string().contains("org.toml"), "{error}");
+    }
+}
