@@ -1,5 +1,5 @@
 //! Okta's rules for applying a hook's answer to the tokens being minted
-//! (protocol doc §3 and §4).
+//! (docs/token-hook-protocol.md §3 and §4).
 //!
 //! [`process_response`] is the whole decision Okta makes on a `200` answer:
 //! fail the token request (an `error` object), apply every command, or
@@ -117,7 +117,7 @@ impl fmt::Display for Target {
     }
 }
 
-/// Decides what Okta does with a hook's `200` answer (protocol doc §4).
+/// Decides what Okta does with a hook's `200` answer (docs/token-hook-protocol.md §4).
 pub fn process_response(response: &TokenHookResponse, tokens: &MintedTokens) -> Verdict {
     if let Some(error) = &response.error {
         let description = error

@@ -1,4 +1,4 @@
-//! The request Okta POSTs to a token inline hook (protocol doc §2).
+//! The request Okta POSTs to a token inline hook (docs/token-hook-protocol.md §2).
 //!
 //! Every field Okta documents is modelled, so `local-okta` can build the
 //! request exactly as Okta does and a hook can read what it needs with types.

@@ -1,5 +1,5 @@
 //! Reserved claims: the claims a hook may never add, replace or remove
-//! (protocol doc §3). `aud` and `sub` are reserved in ID tokens only.
+//! (docs/token-hook-protocol.md §3). `aud` and `sub` are reserved in ID tokens only.
 
 use crate::patch::TokenKind;
 

@@ -1,4 +1,4 @@
-//! The answer a token inline hook returns (protocol doc §3).
+//! The answer a token inline hook returns (docs/token-hook-protocol.md §3).
 //!
 //! The wire shape is `{ "commands": [...], "error": {...}, "debugContext": {...} }`.
 //! Command types and operations are parsed leniently into enums with an

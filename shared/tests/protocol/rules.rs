@@ -1,4 +1,4 @@
-//! One test per rule of §3 and §4: what Okta accepts, and what makes it
+//! One test per rule of docs/token-hook-protocol.md §3 and §4: what Okta accepts, and what makes it
 //! discard every command (or fail the token request).
 
 use serde_json::{Value, json};
