@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use token_hook::MintedTokens;
 
 /// How long an authorization code can be exchanged.
 pub const CODE_LIFETIME: Duration = Duration::from_secs(60);
@@ -30,14 +31,16 @@ pub struct AuthorizationCode {
     /// The redirect URI of the authorization request.
     pub redirect_uri: String,
     pub scopes: Vec<String>,
-    /// The client's nonce, echoed in the ID token.
-    pub nonce: Option<String>,
     /// The client's state, reported to the hook.
     pub state: String,
     /// The PKCE challenge (S256), if the client sent one.
     pub code_challenge: Option<String>,
     pub session: SignInSession,
-    /// When it was issued.
+    /// The tokens as the hook shaped them at `/authorize`: the exchange
+    /// signs them and calls no hook.
+    pub tokens: MintedTokens,
+    /// The refresh token minted with them, and its `jti`.
+    pub refresh: Option<(String, String)>,
     pub issued_at: Instant,
 }
 

@@ -27,45 +27,34 @@ use token_hook::request::{
 };
 use token_hook::{MintedTokens, TokenHookRequest, TokenHookResponse, Verdict};
 
-use crate::grants::SignInSession;
 use crate::ids;
 use crate::org::{InlineHook, Org, User};
 use crate::system_log::{EXECUTED, RESPONSE_PROCESSED};
+use crate::tokens::{Issue, Subject};
 
 /// Okta refuses hook responses larger than this.
 pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 
-/// The token request a hook call is about.
+/// The request a hook call is about.
 #[derive(Debug, Clone)]
 pub struct MintContext<'a> {
     /// The issuer, `…/oauth2/default`.
     pub issuer: &'a str,
     pub org: &'a Org,
-    /// Who the tokens are for.
-    pub user: &'a User,
-    pub session: &'a SignInSession,
-    /// `authorization_code` or `refresh_token`.
-    pub grant_type: &'a str,
-    pub scopes: &'a [String],
-    /// The authorization request's `state`.
-    pub state: Option<&'a str>,
-    /// The authorization request's redirect URI.
-    pub redirect_uri: Option<&'a str>,
-    /// The id of this token request.
+    /// What is being minted, for whom, and where it was asked for.
+    pub issue: &'a Issue<'a>,
+    /// The id of this request (`data.context.request.id`).
     pub request_id: &'a str,
-    /// The endpoint that was called, e.g. `{issuer}/v1/token`.
-    pub request_url: &'a str,
-    /// The client's IP address.
-    pub ip_address: &'a str,
-    /// The refresh token being minted, if any (`data.refresh_token`).
-    pub refresh_jti: Option<&'a str>,
-    /// On a refresh grant: the refresh token used (`OriginalGrant`).
-    pub original_refresh_jti: Option<&'a str>,
 }
 
 /// Builds the body Okta POSTs to the hook for these tokens.
+///
+/// With no user (client credentials) there is no `identity`, `user` or
+/// `session`; with no access token (`response_type=id_token`) there is no
+/// `access`; `protocol.request` holds only the parameters that were sent.
 pub fn build_request(context: &MintContext<'_>, tokens: &MintedTokens) -> TokenHookRequest {
     let org = context.org;
+    let issue = context.issue;
     let org_base = context
         .issuer
         .split("/oauth2/")
@@ -83,55 +72,65 @@ pub fn build_request(context: &MintContext<'_>, tokens: &MintedTokens) -> TokenH
     let access = tokens.access.as_ref().map(|token| AccessToken {
         claims: token.claims.clone(),
         token: Some(lifetime(token.lifetime_seconds)),
-        scopes: Some(scope_grants(context.scopes)),
+        scopes: Some(scope_grants(issue.scopes)),
     });
     let refresh = |jti: &str| RefreshToken {
         jti: Some(jti.to_owned()),
     };
+    let owned = |value: Option<&str>| value.map(str::to_owned);
     TokenHookRequest {
         event_type: token_hook::EVENT_TYPE.to_owned(),
         event_type_version: Some("1.0".to_owned()),
         cloud_event_version: Some("0.1".to_owned()),
         content_type: Some("application/json".to_owned()),
-        source: Some(context.request_url.to_owned()),
+        // The endpoint, without the query string.
+        source: Some(
+            issue
+                .site
+                .url
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
         event_id: Some(ids::okta_id("evt")),
         event_time: Some(ids::iso_now()),
         data: Data {
             context: Some(Context {
                 request: Some(HttpRequest {
                     id: Some(context.request_id.to_owned()),
-                    method: Some("POST".to_owned()),
+                    method: Some(issue.site.method.clone()),
                     url: Some(UrlValue {
-                        value: context.request_url.to_owned(),
+                        value: issue.site.url.clone(),
                     }),
-                    ip_address: Some(context.ip_address.to_owned()),
+                    ip_address: Some(issue.site.ip_address.clone()),
                 }),
                 protocol: Some(Protocol {
                     protocol_type: Some("OAUTH2.0".to_owned()),
                     request: Some(ProtocolRequest {
-                        scope: Some(context.scopes.join(" ")),
-                        state: context.state.map(str::to_owned),
-                        redirect_uri: context.redirect_uri.map(str::to_owned),
-                        response_mode: Some("query".to_owned()),
-                        response_type: Some("code".to_owned()),
-                        client_id: Some(org.app.client_id.clone()),
-                        grant_type: Some(context.grant_type.to_owned()),
+                        scope: Some(issue.scopes.join(" ")),
+                        state: owned(issue.protocol.state),
+                        redirect_uri: owned(issue.protocol.redirect_uri),
+                        response_mode: owned(issue.protocol.response_mode),
+                        response_type: owned(issue.protocol.response_type),
+                        client_id: Some(issue.client.client_id.clone()),
+                        grant_type: owned(issue.protocol.grant_type),
                     }),
                     issuer: Some(Issuer {
                         uri: Some(context.issuer.to_owned()),
                     }),
                     client: Some(Client {
-                        id: Some(org.app.client_id.clone()),
-                        name: Some(org.app.name.clone()),
-                        client_type: Some("CONFIDENTIAL".to_owned()),
+                        id: Some(issue.client.client_id.clone()),
+                        name: Some(issue.client.name.clone()),
+                        client_type: Some(issue.client.client_type().to_owned()),
                     }),
-                    original_grant: context.original_refresh_jti.map(|jti| OriginalGrant {
+                    original_grant: issue.original_refresh_jti.map(|jti| OriginalGrant {
                         authorization: None,
                         refresh_token: Some(refresh(jti)),
                     }),
                 }),
-                session: Some(session(context)),
-                user: Some(user(context.user, org_base)),
+                session: issue.subject.map(|subject| session(org, subject)),
+                user: issue.subject.map(|subject| user(subject.user, org_base)),
                 policy: Some(Policy {
                     id: Some(org.authorization_server.policy.id.clone()),
                     rule: Some(PolicyRule {
@@ -141,25 +140,25 @@ pub fn build_request(context: &MintContext<'_>, tokens: &MintedTokens) -> TokenH
             }),
             identity,
             access,
-            refresh_token: context.refresh_jti.map(refresh),
+            refresh_token: issue.refresh_jti.map(refresh),
         },
     }
 }
 
-fn session(context: &MintContext<'_>) -> Session {
-    let signed_in = time::OffsetDateTime::from_unix_timestamp(context.session.auth_time)
+fn session(org: &Org, subject: Subject<'_>) -> Session {
+    let signed_in = time::OffsetDateTime::from_unix_timestamp(subject.session.auth_time)
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     Session {
-        id: Some(context.session.id.clone()),
-        user_id: Some(context.user.id.clone()),
-        login: Some(context.user.login.clone()),
+        id: Some(subject.session.id.clone()),
+        user_id: Some(subject.user.id.clone()),
+        login: Some(subject.user.login.clone()),
         created_at: Some(ids::iso(signed_in)),
         expires_at: Some(ids::iso(signed_in + time::Duration::hours(2))),
         status: Some("ACTIVE".to_owned()),
         last_password_verification: Some(ids::iso(signed_in)),
         amr: Some(vec!["PASSWORD".to_owned()]),
         idp: Some(IdentityProvider {
-            id: Some(context.org.org.idp_id.clone()),
+            id: Some(org.org.idp_id.clone()),
             idp_type: Some("OKTA".to_owned()),
         }),
         mfa_active: Some(false),

@@ -9,7 +9,9 @@
 //!
 //! # Layout
 //!
-//! - [`configuration`]: environment variables; [`org`]: `org.toml`.
+//! - [`configuration`]: environment variables; [`org`]: `org.toml`;
+//!   [`claims`]: the authorization server's custom claims;
+//!   [`redirect_uri`]: comparing redirect URIs as Okta must.
 //! - [`startup`]: `app()` and `serve()`, the shared [`startup::AppState`].
 //! - [`routes`]: one module per endpoint: `authorize` (and the sign-in
 //!   form), `token`, `discovery` (and keys), `userinfo`, `logout`,
@@ -23,6 +25,7 @@
 //!   random ids and Okta's time format. Logging and shutdown: `service-kit`.
 //! - [`spawn`]: the built-in org on a listener, in one call, for tests.
 
+pub mod claims;
 pub mod configuration;
 pub mod error;
 pub mod grants;
@@ -31,6 +34,7 @@ pub mod ids;
 pub mod keys;
 pub mod org;
 pub mod pages;
+pub mod redirect_uri;
 pub mod routes;
 pub mod startup;
 pub mod system_log;

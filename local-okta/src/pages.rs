@@ -4,7 +4,7 @@
 use askama::Template;
 use secrecy::ExposeSecret;
 
-use crate::org::{InlineHook, Org, User};
+use crate::org::{ClaimToken, InlineHook, Org, User};
 use crate::system_log::LogEvent;
 
 #[derive(Template)]
@@ -18,17 +18,34 @@ struct SignInPage<'a> {
     password: &'a str,
 }
 
-/// The sign-in form, carrying the authorization request it answers.
-pub fn sign_in(org: &Org, authorize_query: &str, error: Option<&str>) -> askama::Result<String> {
+/// The sign-in form for `app_name`, carrying the authorization request it answers.
+pub fn sign_in(
+    org: &Org,
+    app_name: &str,
+    authorize_query: &str,
+    error: Option<&str>,
+) -> askama::Result<String> {
     SignInPage {
         org_name: &org.org.name,
-        app_name: &org.app.name,
+        app_name,
         authorize_query,
         error,
         users: &org.users,
         password: org.org.demo_password.expose_secret(),
     }
     .render()
+}
+
+#[derive(Template)]
+#[template(path = "form_post.html")]
+struct FormPostPage<'a> {
+    action: &'a str,
+    fields: &'a [(&'a str, &'a str)],
+}
+
+/// `response_mode=form_post`: a page that POSTs `fields` to the client.
+pub fn form_post(action: &str, fields: &[(&str, &str)]) -> askama::Result<String> {
+    FormPostPage { action, fields }.render()
 }
 
 #[derive(Template)]

@@ -1,11 +1,24 @@
-//! The System Log (docs/token-hook-protocol.md §6): what happened to each hook call, in the
-//! shape of Okta's System Log API (`GET /api/v1/logs`).
+//! The System Log (docs/token-hook-protocol.md §6), in the shape of Okta's
+//! System Log API (`GET /api/v1/logs`): each hook call, and the token
+//! events a developer filters on.
 //!
 //! - `inline_hook.executed`: the call failed (unreachable, timeout, non-2xx).
 //! - `inline_hook.response.processed`: a response was processed, success or
 //!   not; it carries the hook's `debugContext` and, when the commands could
 //!   not be applied, an `error_message` such as
 //!   `Path not found(op=replace, path=/claims/x)`.
+//! - `app.oauth2.as.authorize.code` when a code is issued;
+//!   `app.oauth2.as.authorize.implicit.id_token` / `.access_token` for the
+//!   implicit flow; `app.oauth2.as.token.grant.id_token`, `.access_token`
+//!   and `.refresh_token` when `/v1/token` grants them; and the failures
+//!   `app.oauth2.as.authorize` and `app.oauth2.as.token.grant`, with
+//!   `outcome.result` `FAILURE`, as Okta logs a failed request under the bare
+//!   event type. Each has the client as `actor`, the user as `target`,
+//!   `client.ipAddress` and `authenticationContext.externalSessionId`.
+//!
+//! Okta's event catalogue names these types and their target kinds, but
+//! documents no `debugData` keys or display messages: those here are
+//! local-okta's own wording, kept stable for tests and filters.
 //!
 //! Kept in memory, newest last, at most [`CAPACITY`] events.
 
@@ -23,6 +36,22 @@ pub const CAPACITY: usize = 1000;
 pub const EXECUTED: &str = "inline_hook.executed";
 /// A processed hook response.
 pub const RESPONSE_PROCESSED: &str = "inline_hook.response.processed";
+/// An authorization code was issued.
+pub const AUTHORIZE_CODE: &str = "app.oauth2.as.authorize.code";
+/// An authorization request failed.
+pub const AUTHORIZE_FAILURE: &str = "app.oauth2.as.authorize";
+/// The implicit flow returned an ID token.
+pub const IMPLICIT_ID_TOKEN: &str = "app.oauth2.as.authorize.implicit.id_token";
+/// The implicit flow returned an access token.
+pub const IMPLICIT_ACCESS_TOKEN: &str = "app.oauth2.as.authorize.implicit.access_token";
+/// `/v1/token` granted an ID token.
+pub const GRANT_ID_TOKEN: &str = "app.oauth2.as.token.grant.id_token";
+/// `/v1/token` granted an access token.
+pub const GRANT_ACCESS_TOKEN: &str = "app.oauth2.as.token.grant.access_token";
+/// `/v1/token` granted a refresh token.
+pub const GRANT_REFRESH_TOKEN: &str = "app.oauth2.as.token.grant.refresh_token";
+/// A token request failed.
+pub const GRANT_FAILURE: &str = "app.oauth2.as.token.grant";
 
 /// One event, serialised as Okta's System Log API does.
 #[derive(Debug, Clone, Serialize)]
@@ -43,15 +72,36 @@ pub struct LogEvent {
     pub actor: Actor,
     /// `SUCCESS` or `FAILURE`, with a reason.
     pub outcome: Outcome,
-    /// What was acted on: the hook.
+    /// What was acted on: the hook, or the user tokens were minted for.
     pub target: Vec<Actor>,
+    /// The caller's address, for token events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientInfo>,
+    /// The user's sign-in session, for token events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_context: Option<AuthenticationContext>,
     /// The token request this belongs to.
     pub transaction: Transaction,
     /// `debugData`: the details.
     pub debug_context: DebugContext,
 }
 
-/// An actor or target: here always the inline hook.
+/// `client`: who called.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientInfo {
+    pub ip_address: String,
+}
+
+/// `authenticationContext`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationContext {
+    /// The sign-in session's id.
+    pub external_session_id: String,
+}
+
+/// An actor or target: an inline hook, an OAuth client or a user.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Actor {
@@ -139,6 +189,120 @@ impl SystemLog {
     }
 }
 
+/// An actor or target of a token event, as [`Actor`]; named for clarity.
+pub type Party = Actor;
+
+impl Actor {
+    /// The OAuth client, as Okta's token events name it.
+    pub fn client(app: &crate::org::App) -> Actor {
+        Actor {
+            id: app.client_id.clone(),
+            actor_type: "PublicClientApp".to_owned(),
+            alternate_id: app.client_id.clone(),
+            display_name: app.name.clone(),
+        }
+    }
+
+    /// A user, as a target.
+    pub fn user(user: &crate::org::User) -> Actor {
+        Actor {
+            id: user.id.clone(),
+            actor_type: "User".to_owned(),
+            alternate_id: user.login.clone(),
+            display_name: user.full_name(),
+        }
+    }
+}
+
+/// The user side of a token event; absent for client credentials.
+#[derive(Debug, Clone)]
+pub struct SessionFacts {
+    pub user: Actor,
+    pub session_id: String,
+    pub ip_address: String,
+}
+
+impl SessionFacts {
+    /// The facts of a signed-in user's request from `ip_address`.
+    pub fn new(
+        user: &crate::org::User,
+        session: &crate::grants::SignInSession,
+        ip_address: &str,
+    ) -> SessionFacts {
+        SessionFacts {
+            user: Actor::user(user),
+            session_id: session.id.clone(),
+            ip_address: ip_address.to_owned(),
+        }
+    }
+}
+
+/// A successful token event.
+pub fn oauth_success(event_type: &str, actor: &Actor, session: Option<&SessionFacts>) -> LogEvent {
+    oauth_event(event_type, actor, session, None)
+}
+
+/// A failed authorize or token request, with OAuth's `error` and description.
+pub fn oauth_failure(
+    event_type: &str,
+    actor: &Actor,
+    session: Option<&SessionFacts>,
+    error: &str,
+    description: &str,
+) -> LogEvent {
+    oauth_event(event_type, actor, session, Some((error, description)))
+}
+
+fn oauth_event(
+    event_type: &str,
+    actor: &Actor,
+    session: Option<&SessionFacts>,
+    failure: Option<(&str, &str)>,
+) -> LogEvent {
+    let mut debug_data = Map::new();
+    if let Some((error, description)) = failure {
+        debug_data.insert("error".to_owned(), Value::from(error));
+        debug_data.insert("error_description".to_owned(), Value::from(description));
+    }
+    LogEvent {
+        uuid: ids::okta_id("evt"),
+        published: ids::iso_now(),
+        event_type: event_type.to_owned(),
+        version: "0".to_owned(),
+        severity: if failure.is_some() { "WARN" } else { "INFO" }.to_owned(),
+        display_message: match failure {
+            Some(_) => "OAuth 2.0 request failed",
+            None => "OAuth 2.0 request succeeded",
+        }
+        .to_owned(),
+        actor: actor.clone(),
+        outcome: Outcome {
+            result: if failure.is_some() {
+                "FAILURE"
+            } else {
+                "SUCCESS"
+            }
+            .to_owned(),
+            reason: failure.map(|(error, _)| error.to_owned()),
+        },
+        target: session
+            .map(|facts| facts.user.clone())
+            .into_iter()
+            .collect(),
+        client: session.map(|facts| ClientInfo {
+            ip_address: facts.ip_address.clone(),
+        }),
+        authentication_context: session.map(|facts| AuthenticationContext {
+            external_session_id: facts.session_id.clone(),
+        }),
+        transaction: Transaction {
+            transaction_type: "WEB".to_owned(),
+            id: ids::okta_id("req"),
+        },
+        debug_context: DebugContext { debug_data },
+    }
+}
+
 /// What a hook event is about, for [`hook_event`].
 #[derive(Debug, Clone)]
 pub struct HookEventFacts<'a> {
@@ -205,6 +369,8 @@ pub fn hook_event(
             reason: error.map(str::to_owned),
         },
         target: vec![hook],
+        client: None,
+        authentication_context: None,
         transaction: Transaction {
             transaction_type: "WEB".to_owned(),
             id: facts.request_id.to_owned(),

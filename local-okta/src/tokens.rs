@@ -1,46 +1,95 @@
 //! Minting tokens: claims shaped like Okta's, the token inline hook, RS256.
 //!
-//! [`issue`] is the whole pipeline of a token request that mints tokens:
-//! build the ID token (when `openid` is granted) and the access token, let
-//! the active hook patch them (see [`crate::hook`]), record the call in the
-//! System Log, then sign. `at_hash` is added after the hook, since it hashes
-//! the final access token; a hook could not change it anyway.
+//! Minting is two steps, because Okta calls the hook where the tokens are
+//! first asked for (docs/token-hook-protocol.md §1), which is not always
+//! where they are handed out:
+//!
+//! 1. [`mint`]: build the ID token (when one is asked for) and the access
+//!    token with the authorization server's claims, let the active hook
+//!    patch them (see [`crate::hook`]), and record the call in the System
+//!    Log. In the Authorization Code flow this runs at `/v1/authorize`,
+//!    and the code is bound to the result; for the implicit flow also at
+//!    `/v1/authorize`; for refresh and client credentials at `/v1/token`.
+//! 2. [`sign`]: stamp `iat`/`exp` and sign. `at_hash` is added after the
+//!    hook, since it hashes the final access token; a hook could not
+//!    change it anyway.
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use token_hook::{MintedToken, MintedTokens};
 
+use crate::claims::custom_claims;
 use crate::error::Error;
-use crate::grants::{RefreshGrant, SignInSession};
+use crate::grants::SignInSession;
 use crate::hook::{self, Effect, MintContext};
 use crate::ids;
 use crate::keys;
-use crate::org::User;
+use crate::org::{App, ClaimToken, User};
 use crate::startup::AppState;
 use crate::system_log::{self, HookEventFacts};
 
 /// Lifetime of ID and access tokens before any hook changes it.
 pub const DEFAULT_LIFETIME_SECONDS: u64 = 3600;
 
-/// One token request that mints tokens.
+/// The HTTP request the authorization server received, as Okta reports it
+/// to the hook in `data.context.request` and `source`.
 #[derive(Debug, Clone)]
-pub struct Issue<'a> {
-    /// Who the tokens are for.
+pub struct Site {
+    /// `GET` at `/authorize`, `POST` at `/token`.
+    pub method: String,
+    /// The whole URL, query string included.
+    pub url: String,
+    /// The caller: the browser at `/authorize`, the client at `/token`.
+    pub ip_address: String,
+}
+
+/// Who the tokens are for: a user and their sign-in session. Absent for
+/// client credentials, where the client acts for itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
     pub user: &'a User,
     pub session: &'a SignInSession,
+}
+
+/// The OAuth parameters of the request, as the hook sees them in
+/// `data.context.protocol.request`: only those that were sent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProtocolParams<'a> {
+    pub grant_type: Option<&'a str>,
+    pub response_type: Option<&'a str>,
+    pub response_mode: Option<&'a str>,
+    pub redirect_uri: Option<&'a str>,
+    pub state: Option<&'a str>,
+}
+
+/// One request that mints tokens.
+#[derive(Debug, Clone)]
+pub struct Issue<'a> {
+    pub client: &'a App,
+    pub subject: Option<Subject<'a>>,
     pub scopes: &'a [String],
     /// The nonce to echo in the ID token.
     pub nonce: Option<&'a str>,
-    /// `authorization_code` or `refresh_token`.
-    pub grant_type: &'a str,
-    /// The original authorization request's redirect URI.
-    pub redirect_uri: &'a str,
-    /// The original authorization request's state.
-    pub state: &'a str,
-    /// On a refresh grant: the refresh token used, and its grant.
-    pub refreshing: Option<(&'a str, &'a RefreshGrant)>,
-    /// The caller's IP address.
-    pub ip_address: &'a str,
+    pub protocol: ProtocolParams<'a>,
+    /// Whether an ID token is minted (`openid` granted, and asked for).
+    pub mint_identity: bool,
+    /// Whether an access token is minted (not for `response_type=id_token`).
+    pub mint_access: bool,
+    /// The refresh token being minted (`data.refresh_token.jti`).
+    pub refresh_jti: Option<&'a str>,
+    /// On a refresh grant, the refresh token used (`OriginalGrant`).
+    pub original_refresh_jti: Option<&'a str>,
+    pub site: &'a Site,
+}
+
+/// What minting came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Minted {
+    /// The tokens, as the hook left them.
+    Tokens(MintedTokens),
+    /// The hook answered with an `error` object: no tokens, and the
+    /// client gets `server_error` with this description.
+    Refused(String),
 }
 
 /// The token endpoint's successful answer (RFC 6749 §5.1).
@@ -61,128 +110,151 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
 }
 
-/// Mints, lets the hook patch, records, signs.
-pub async fn issue(state: &AppState, issue: Issue<'_>) -> Result<TokenResponse, Error> {
-    let has = |scope: &str| issue.scopes.iter().any(|granted| granted == scope);
-    // The refresh token exists before the hook runs: Okta reports its `jti`.
-    let refresh = match issue.refreshing {
-        Some((token, grant)) => Some((token.to_owned(), grant.jti.clone())),
-        None if has("offline_access") => Some((ids::secret_token(), ids::okta_id("oar"))),
+/// Signed tokens, before they are packed into an answer.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub access_token: Option<String>,
+    /// The access token's lifetime (or the ID token's, when there is no access token).
+    pub expires_in: u64,
+    pub id_token: Option<String>,
+}
+
+impl Signed {
+    /// The token endpoint's answer; every grant there mints an access token.
+    pub fn into_token_response(
+        self,
+        scopes: &[String],
+        refresh_token: Option<String>,
+    ) -> Result<TokenResponse, Error> {
+        Ok(TokenResponse {
+            token_type: "Bearer",
+            expires_in: self.expires_in,
+            access_token: self.access_token.ok_or(Error::NoAccessToken)?,
+            scope: scopes.join(" "),
+            id_token: self.id_token,
+            refresh_token,
+        })
+    }
+}
+
+/// Step 1: the tokens as Okta builds them, then the hook's say on them.
+pub async fn mint(state: &AppState, issue: &Issue<'_>) -> Minted {
+    let tokens = initial_tokens(state, issue);
+    run_hook(state, issue, tokens).await
+}
+
+/// Step 2: stamps the times and signs.
+pub fn sign(state: &AppState, tokens: MintedTokens) -> Result<Signed, Error> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut expires_in = DEFAULT_LIFETIME_SECONDS;
+    let access_token = match tokens.access {
+        Some(access) => {
+            expires_in = access.lifetime_seconds;
+            Some(state.keys.sign(&with_times(access, now))?)
+        }
         None => None,
     };
-    let tokens = initial_tokens(state, &issue);
-    let tokens = run_hook(
-        state,
-        &issue,
-        refresh.as_ref().map(|(_, jti)| jti.as_str()),
-        tokens,
-    )
-    .await?;
-
-    if let (Some((token, jti)), None) = (&refresh, issue.refreshing) {
-        let grant = RefreshGrant {
-            jti: jti.clone(),
-            client_id: state.config.org.app.client_id.clone(),
-            scopes: issue.scopes.to_vec(),
-            session: issue.session.clone(),
-            redirect_uri: issue.redirect_uri.to_owned(),
-            state: issue.state.to_owned(),
-        };
-        state.grants.insert_refresh_token(token.clone(), grant);
-    }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let access = tokens.access.ok_or(Error::NoAccessToken)?;
-    let expires_in = access.lifetime_seconds;
-    let access_token = state.keys.sign(&with_times(access, now))?;
     let id_token = match tokens.identity {
         Some(mut identity) => {
-            let hash = keys::at_hash(&access_token);
-            identity
-                .claims
-                .insert("at_hash".to_owned(), Value::from(hash));
+            if let Some(access_token) = &access_token {
+                let hash = keys::at_hash(access_token);
+                identity
+                    .claims
+                    .insert("at_hash".to_owned(), Value::from(hash));
+            }
+            if access_token.is_none() {
+                expires_in = identity.lifetime_seconds;
+            }
             Some(state.keys.sign(&with_times(identity, now))?)
         }
         None => None,
     };
-    Ok(TokenResponse {
-        token_type: "Bearer",
-        expires_in,
+    Ok(Signed {
         access_token,
-        scope: issue.scopes.join(" "),
+        expires_in,
         id_token,
-        refresh_token: refresh.map(|(token, _)| token),
     })
 }
 
 /// The tokens as Okta builds them before the hook, without `iat`/`exp`.
 pub fn initial_tokens(state: &AppState, issue: &Issue<'_>) -> MintedTokens {
     let org = &state.config.org;
-    let user = issue.user;
     let has = |scope: &str| issue.scopes.iter().any(|granted| granted == scope);
-    let identity = has("openid").then(|| {
+    let user = issue.subject.map(|subject| subject.user);
+    let identity = issue
+        .subject
+        .filter(|_| issue.mint_identity)
+        .map(|subject| {
+            let user = subject.user;
+            let mut claims = object(json!({
+                "sub": user.id, "ver": 1, "iss": state.config.issuer, "aud": issue.client.client_id,
+                "jti": format!("ID.{}", ids::secret_token()),
+                // How the user signed in: a password, at local-okta's form.
+                "amr": ["pwd"],
+                "idp": org.org.idp_id, "auth_time": subject.session.auth_time,
+            }));
+            if has("profile") {
+                claims.insert("name".to_owned(), Value::from(user.full_name()));
+                claims.insert(
+                    "preferred_username".to_owned(),
+                    Value::from(user.login.clone()),
+                );
+            }
+            if has("email") {
+                claims.insert("email".to_owned(), Value::from(user.login.clone()));
+            }
+            if let Some(nonce) = issue.nonce {
+                claims.insert("nonce".to_owned(), Value::from(nonce));
+            }
+            claims.extend(custom_claims(org, ClaimToken::Id, Some(user), issue.scopes));
+            MintedToken {
+                claims,
+                lifetime_seconds: DEFAULT_LIFETIME_SECONDS,
+            }
+        });
+    let access = issue.mint_access.then(|| {
         let mut claims = object(json!({
-            "sub": user.id, "ver": 1, "iss": state.config.issuer, "aud": org.app.client_id,
-            "jti": format!("ID.{}", ids::secret_token()), "amr": ["pwd"],
-            "idp": org.org.idp_id, "auth_time": issue.session.auth_time,
+            "ver": 1, "jti": format!("AT.{}", ids::secret_token()), "iss": state.config.issuer,
+            "aud": org.authorization_server.audience, "cid": issue.client.client_id,
+            "scp": issue.scopes,
         }));
-        if has("profile") {
-            claims.insert("name".to_owned(), Value::from(user.full_name()));
-            claims.insert(
-                "preferred_username".to_owned(),
-                Value::from(user.login.clone()),
-            );
+        match issue.subject {
+            Some(subject) => {
+                claims.insert("uid".to_owned(), Value::from(subject.user.id.clone()));
+                claims.insert("sub".to_owned(), Value::from(subject.user.login.clone()));
+                claims.insert(
+                    "auth_time".to_owned(),
+                    Value::from(subject.session.auth_time),
+                );
+            }
+            // Client credentials: the client is the subject.
+            None => {
+                claims.insert(
+                    "sub".to_owned(),
+                    Value::from(issue.client.client_id.clone()),
+                );
+            }
         }
-        if has("email") {
-            claims.insert("email".to_owned(), Value::from(user.login.clone()));
-        }
-        if let Some(nonce) = issue.nonce {
-            claims.insert("nonce".to_owned(), Value::from(nonce));
-        }
+        claims.extend(custom_claims(org, ClaimToken::Access, user, issue.scopes));
         MintedToken {
             claims,
             lifetime_seconds: DEFAULT_LIFETIME_SECONDS,
         }
     });
-    let access = MintedToken {
-        claims: object(json!({
-            "ver": 1, "jti": format!("AT.{}", ids::secret_token()), "iss": state.config.issuer,
-            "aud": org.authorization_server.audience, "cid": org.app.client_id, "uid": user.id,
-            "scp": issue.scopes, "auth_time": issue.session.auth_time, "sub": user.login,
-        })),
-        lifetime_seconds: DEFAULT_LIFETIME_SECONDS,
-    };
-    MintedTokens {
-        identity,
-        access: Some(access),
-    }
+    MintedTokens { identity, access }
 }
 
 /// Calls the rule's hook, if any, records the outcome and applies Okta's rules.
-async fn run_hook(
-    state: &AppState,
-    issue: &Issue<'_>,
-    refresh_jti: Option<&str>,
-    tokens: MintedTokens,
-) -> Result<MintedTokens, Error> {
+async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> Minted {
     let Some(hook) = state.config.org.active_hook() else {
-        return Ok(tokens);
+        return Minted::Tokens(tokens);
     };
     let request_id = ids::okta_id("req");
-    let request_url = format!("{}/v1/token", state.config.issuer);
     let context = MintContext {
         issuer: &state.config.issuer,
         org: &state.config.org,
-        user: issue.user,
-        session: issue.session,
-        grant_type: issue.grant_type,
-        scopes: issue.scopes,
-        state: Some(issue.state),
-        redirect_uri: Some(issue.redirect_uri),
+        issue,
         request_id: &request_id,
-        request_url: &request_url,
-        ip_address: issue.ip_address,
-        refresh_jti,
-        original_refresh_jti: issue.refreshing.map(|(_, grant)| grant.jti.as_str()),
     };
     let request = hook::build_request(&context, &tokens);
     let (result, duration) = hook::call(
@@ -209,7 +281,7 @@ async fn run_hook(
         hook_name: &hook.name,
         hook_url: hook.url.get_ref(),
         request_id: &request_id,
-        request_uri: &request_url,
+        request_uri: &issue.site.url,
         trace_id: request.event_id.as_deref().unwrap_or_default(),
         duration_ms: duration.as_millis(),
     };
@@ -220,8 +292,8 @@ async fn run_hook(
         debug_data,
     ));
     match evaluation.effect {
-        Effect::Mint(tokens) => Ok(tokens),
-        Effect::Fail(description) => Err(Error::oauth("server_error", description)),
+        Effect::Mint(tokens) => Minted::Tokens(tokens),
+        Effect::Fail(description) => Minted::Refused(description),
     }
 }
 
@@ -267,7 +339,13 @@ pub fn verify_id_token(
     allow_expired: bool,
 ) -> Result<Map<String, Value>, String> {
     let mut validation = validation(state);
-    validation.set_audience(&[&state.config.org.app.client_id]);
+    let audiences: Vec<&str> = state
+        .config
+        .org
+        .all_apps()
+        .map(|app| app.client_id.as_str())
+        .collect();
+    validation.set_audience(&audiences);
     validation.validate_exp = !allow_expired;
     state
         .keys

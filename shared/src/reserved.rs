@@ -62,9 +62,12 @@ pub const ID_TOKEN_RESERVED: &[&str] = &[
     "ver",
 ];
 
-/// Claims reserved in the access token.
+/// Claims reserved in the access token. Okta's reference list leaves out
+/// `amr`; its support article on reserved claim names lists it, and a hook
+/// has no business rewriting how the user signed in, so it is reserved here.
 pub const ACCESS_TOKEN_RESERVED: &[&str] = &[
     "acr",
+    "amr",
     "as_uri",
     "auth_time",
     "authorization_details",

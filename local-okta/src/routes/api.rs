@@ -45,7 +45,8 @@ pub struct LogQuery {
     sort_order: Option<String>,
     /// At most this many events (default 100, at most 1000).
     limit: Option<usize>,
-    /// Only `eventType eq "…"` is understood.
+    /// `eventType`, `target.id`, `actor.id` or `outcome.result` `eq "…"`,
+    /// joined with `and`.
     filter: Option<String>,
 }
 
@@ -54,19 +55,20 @@ pub async fn logs(
     State(state): State<SharedState>,
     Query(query): Query<LogQuery>,
 ) -> Result<Json<Vec<LogEvent>>, Error> {
-    let wanted_type = match query.filter.as_deref() {
-        None => None,
-        Some(filter) => Some(parse_event_type_filter(filter).ok_or_else(|| {
+    let conditions = match query.filter.as_deref() {
+        None => Vec::new(),
+        Some(filter) => parse_filter(filter).ok_or_else(|| {
             Error::ApiBadRequest(format!(
-                "Invalid filter {filter:?}: local-okta understands eventType eq \"…\" only"
+                "Invalid filter {filter:?}: local-okta understands eventType, target.id, \
+                 actor.id and outcome.result with eq \"…\", joined with and"
             ))
-        })?),
+        })?,
     };
     let mut events: Vec<LogEvent> = state
         .system_log
         .events()
         .into_iter()
-        .filter(|event| wanted_type.is_none_or(|wanted| event.event_type == wanted))
+        .filter(|event| conditions.iter().all(|condition| condition.holds(event)))
         .collect();
     match query.sort_order.as_deref() {
         None | Some("ASCENDING") => {}
@@ -79,9 +81,40 @@ pub async fn logs(
     Ok(Json(events))
 }
 
-fn parse_event_type_filter(filter: &str) -> Option<&str> {
-    let value = filter.trim().strip_prefix("eventType eq ")?.trim();
-    value.strip_prefix('"')?.strip_suffix('"')
+/// One `field eq "value"` condition of a System Log filter.
+#[derive(Debug, Clone, PartialEq)]
+struct Condition<'a> {
+    field: &'a str,
+    value: &'a str,
+}
+
+impl Condition<'_> {
+    fn holds(&self, event: &LogEvent) -> bool {
+        match self.field {
+            "eventType" => event.event_type == self.value,
+            "actor.id" => event.actor.id == self.value,
+            "outcome.result" => event.outcome.result == self.value,
+            // As in Okta: the value must be among the event's targets.
+            "target.id" => event.target.iter().any(|target| target.id == self.value),
+            _ => false,
+        }
+    }
+}
+
+/// `eventType eq "x" and target.id eq "y"`: the subset of Okta's SCIM
+/// filter that developers use on these events.
+fn parse_filter(filter: &str) -> Option<Vec<Condition<'_>>> {
+    filter
+        .split(" and ")
+        .map(|part| {
+            let (field, value) = part.trim().split_once(" eq ")?;
+            let field = field.trim();
+            let value = value.trim().strip_prefix('"')?.strip_suffix('"')?;
+            ["eventType", "actor.id", "outcome.result", "target.id"]
+                .contains(&field)
+                .then_some(Condition { field, value })
+        })
+        .collect()
 }
 
 /// `GET /api/v1/inlineHooks`.
@@ -98,20 +131,19 @@ pub async fn inline_hook(
 }
 
 /// `POST /api/v1/inlineHooks/{id}/execute`: sends the body to the hook as
-/// Okta would and returns the hook's answer.
+/// Okta would and returns the hook's answer. Like Okta's API, it waits 3 s
+/// for an answer and tries once more when none came; with still no answer,
+/// or a non-2xx one, it answers 400 in Okta's error shape.
 pub async fn execute(
     State(state): State<SharedState>,
     Path(id): Path<String>,
     Json(request): Json<Value>,
 ) -> Result<Json<Value>, Error> {
     let hook = find(&state, &id)?;
-    let (result, _) = hook::call(
-        &state.hook_client,
-        hook,
-        &request,
-        state.config.hook_timeout,
-    )
-    .await;
+    let mut result = call_once(&state, hook, &request).await;
+    if matches!(result, CallResult::TimedOut(_) | CallResult::Unreachable(_)) {
+        result = call_once(&state, hook, &request).await;
+    }
     match result {
         CallResult::Answered {
             status: 200..=299,
@@ -127,13 +159,19 @@ pub async fn execute(
             "The inline hook responded with HTTP {status}"
         ))),
         CallResult::TimedOut(after) => Err(Error::ApiBadRequest(format!(
-            "The inline hook did not answer within {} ms",
+            "The inline hook did not answer within {} ms, twice",
             after.as_millis()
         ))),
         CallResult::Unreachable(reason) => Err(Error::ApiBadRequest(format!(
-            "Unable to reach the inline hook: {reason}"
+            "Unable to reach the inline hook, twice: {reason}"
         ))),
     }
+}
+
+async fn call_once(state: &SharedState, hook: &InlineHook, request: &Value) -> CallResult {
+    let (result, _) =
+        hook::call(&state.hook_client, hook, request, state.config.hook_timeout).await;
+    result
 }
 
 fn find<'a>(state: &'a SharedState, id: &str) -> Result<&'a InlineHook, Error> {

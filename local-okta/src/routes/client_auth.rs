@@ -10,16 +10,19 @@ use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
 use crate::error::Error;
-use crate::org::Org;
+use crate::org::{App, Org};
 
 /// Checks the client's credentials from the `Authorization` header or the
-/// form fields `client_id` / `client_secret`.
-pub fn authenticate_client(
-    org: &Org,
+/// form fields `client_id` / `client_secret`, and returns the client.
+///
+/// A public client (a `browser` app) has no secret: it names itself with
+/// `client_id` alone, and its code exchange is held to PKCE instead.
+pub fn authenticate_client<'a>(
+    org: &'a Org,
     headers: &HeaderMap,
     form_id: Option<&str>,
     form_secret: Option<&str>,
-) -> Result<(), Error> {
+) -> Result<&'a App, Error> {
     let from_header = basic_credentials(headers)?;
     let (id, secret) = match (from_header, form_secret) {
         (Some(_), Some(_)) => {
@@ -29,22 +32,36 @@ pub fn authenticate_client(
                  credentials in the Authorization header, or credentials in the post body.",
             ));
         }
-        (Some((id, secret)), None) => (id, secret),
-        (None, Some(secret)) => (form_id.unwrap_or_default().to_owned(), secret.to_owned()),
-        (None, None) => return Err(Error::invalid_client("Client authentication failed.")),
+        (Some((id, secret)), None) => (id, Some(secret)),
+        (None, Some(secret)) => (
+            form_id.unwrap_or_default().to_owned(),
+            Some(secret.to_owned()),
+        ),
+        (None, None) => (form_id.unwrap_or_default().to_owned(), None),
     };
-    let app = &org.app;
-    let id_ok = id == app.client_id;
-    let secret_ok: bool = secret
-        .as_bytes()
-        .ct_eq(app.client_secret.expose_secret().as_bytes())
-        .into();
-    if id_ok && secret_ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_client(
-            "The client secret supplied for a confidential client is invalid.",
-        ))
+    let Some(app) = org.client(&id) else {
+        return Err(Error::invalid_client("Client authentication failed."));
+    };
+    match (&app.client_secret, secret) {
+        // A public client, naming itself.
+        (None, None) => Ok(app),
+        (Some(expected), Some(secret)) => {
+            let secret_ok: bool = secret
+                .as_bytes()
+                .ct_eq(expected.expose_secret().as_bytes())
+                .into();
+            if secret_ok {
+                Ok(app)
+            } else {
+                Err(Error::invalid_client(
+                    "The client secret supplied for a confidential client is invalid.",
+                ))
+            }
+        }
+        (Some(_), None) => Err(Error::invalid_client("Client authentication failed.")),
+        (None, Some(_)) => Err(Error::invalid_client(
+            "A public client cannot authenticate with a client secret.",
+        )),
     }
 }
 

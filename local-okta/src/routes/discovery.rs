@@ -10,17 +10,17 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use crate::routes::authorize::SUPPORTED_SCOPES;
+use crate::routes::authorize::OIDC_SCOPES;
 use crate::startup::SharedState;
 
 /// `GET /oauth2/default/.well-known/openid-configuration`.
 pub async fn openid_configuration(State(state): State<SharedState>) -> Json<Value> {
-    Json(metadata(&state.config.issuer))
+    Json(metadata(&state))
 }
 
 /// `GET /oauth2/default/.well-known/oauth-authorization-server`.
 pub async fn oauth_metadata(State(state): State<SharedState>) -> Json<Value> {
-    Json(metadata(&state.config.issuer))
+    Json(metadata(&state))
 }
 
 /// `GET /oauth2/default/v1/keys`: the JWK Set.
@@ -31,7 +31,21 @@ pub async fn keys(State(state): State<SharedState>) -> impl IntoResponse {
     )
 }
 
-fn metadata(issuer: &str) -> Value {
+fn metadata(state: &SharedState) -> Value {
+    let issuer = &state.config.issuer;
+    let scopes: Vec<&str> = OIDC_SCOPES
+        .iter()
+        .copied()
+        .chain(
+            state
+                .config
+                .org
+                .authorization_server
+                .scopes
+                .iter()
+                .map(String::as_str),
+        )
+        .collect();
     json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/v1/authorize"),
@@ -41,13 +55,15 @@ fn metadata(issuer: &str) -> Value {
         "end_session_endpoint": format!("{issuer}/v1/logout"),
         "introspection_endpoint": format!("{issuer}/v1/introspect"),
         "revocation_endpoint": format!("{issuer}/v1/revoke"),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "response_types_supported": ["code", "id_token", "token", "id_token token"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "grant_types_supported": [
+            "authorization_code", "implicit", "refresh_token", "client_credentials"
+        ],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": SUPPORTED_SCOPES,
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": scopes,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],

@@ -27,11 +27,15 @@ pub async fn logout(
     session: Session,
     Query(params): Query<LogoutParams>,
 ) -> Result<Response, Error> {
+    // The app the hint was issued to: its sign-out URIs are the ones allowed.
+    let mut app = None;
     if let Some(hint) = &params.id_token_hint {
         // An expired ID token is a fine hint: users sign out of old sessions.
-        verify_id_token(&state, hint, true).map_err(|reason| {
+        let claims = verify_id_token(&state, hint, true).map_err(|reason| {
             Error::BadPage(format!("The 'id_token_hint' is invalid: {reason}"))
         })?;
+        let audience = claims.get("aud").and_then(|aud| aud.as_str());
+        app = audience.and_then(|client_id| state.config.org.client(client_id));
     }
     let redirect = match &params.post_logout_redirect_uri {
         None => None,
@@ -40,7 +44,7 @@ pub async fn logout(
                 "A 'post_logout_redirect_uri' needs an 'id_token_hint'.".to_owned(),
             ));
         }
-        Some(uri) if state.config.org.app.post_logout_redirect_uris.contains(uri) => Some(uri),
+        Some(uri) if app.is_some_and(|app| app.has_post_logout_redirect_uri(uri)) => Some(uri),
         Some(_) => {
             return Err(Error::BadPage(
                 "The 'post_logout_redirect_uri' is not a Logout redirect URI registered for the \

@@ -17,13 +17,18 @@ use crate::error::Error;
 use crate::grants::SignInSession;
 use crate::hook::{self, CallResult, Effect, MintContext};
 use crate::ids;
-use crate::org::{InlineHook, User};
+use crate::org::{App, InlineHook, User};
 use crate::pages::{ClaimChange, PreviewPage, PreviewResult};
 use crate::startup::SharedState;
-use crate::tokens::{self, DEFAULT_LIFETIME_SECONDS, Issue};
+use crate::tokens::{self, DEFAULT_LIFETIME_SECONDS, Issue, ProtocolParams, Site, Subject};
 
-/// Grant types Preview can generate requests for.
-pub const GRANT_TYPES: &[&str] = &["authorization_code", "refresh_token"];
+/// Grant types Preview can generate requests for: every grant that calls the hook.
+pub const GRANT_TYPES: &[&str] = &[
+    "authorization_code",
+    "implicit",
+    "refresh_token",
+    "client_credentials",
+];
 const DEFAULT_SCOPE: &str = "openid profile email";
 
 /// "Generate Request" choices.
@@ -91,58 +96,156 @@ pub async fn preview_send(
     )
 }
 
-/// The request Okta would send for this user, grant and scopes.
+/// The request Okta would send for this user, grant and scopes, built as
+/// local-okta builds it for a real sign-in at the endpoint where that grant
+/// calls the hook: `/v1/authorize` for the code and implicit flows,
+/// `/v1/token` for refresh and client credentials.
 pub fn generate(
     state: &SharedState,
     user: &User,
     grant_type: &str,
     scope: &str,
 ) -> TokenHookRequest {
-    let scopes: Vec<String> = scope.split_whitespace().map(str::to_owned).collect();
+    let org = &state.config.org;
+    let mut scopes: Vec<String> = scope.split_whitespace().map(str::to_owned).collect();
     let session = SignInSession {
         id: ids::okta_id("102"),
         user_id: user.id.clone(),
         auth_time: time::OffsetDateTime::now_utc().unix_timestamp(),
     };
-    let redirect_uri = state
-        .config
-        .org
-        .app
-        .redirect_uris
-        .first()
-        .cloned()
-        .unwrap_or_default();
-    let issue = Issue {
+    let subject = Subject {
         user,
         session: &session,
+    };
+    let web_redirect = org.app.redirect_uris.first().cloned().unwrap_or_default();
+    let issuer = &state.config.issuer;
+    let authorize_url = |client: &App, response_type: &str, redirect_uri: &str| {
+        let query = serde_urlencoded::to_string([
+            ("client_id", client.client_id.as_str()),
+            ("response_type", response_type),
+            ("scope", &scopes.join(" ")),
+            ("redirect_uri", redirect_uri),
+            ("state", "preview-state"),
+            ("nonce", "preview-nonce"),
+        ])
+        .unwrap_or_default();
+        format!("{issuer}/v1/authorize?{query}")
+    };
+    let token_site = Site {
+        method: "POST".to_owned(),
+        url: format!("{issuer}/v1/token"),
+        ip_address: "127.0.0.1".to_owned(),
+    };
+    let has_openid = scopes.iter().any(|scope| scope == "openid");
+    let refresh_jti = ids::okta_id("oar");
+    let (client, site, subject, protocol, mint_identity, refresh) = match grant_type {
+        "implicit" => {
+            let spa = org
+                .all_apps()
+                .find(|app| app.allows_grant("implicit"))
+                .unwrap_or(&org.app);
+            let redirect = spa.redirect_uris.first().cloned().unwrap_or_default();
+            let site = Site {
+                method: "GET".to_owned(),
+                url: authorize_url(spa, "id_token token", &redirect),
+                ip_address: "127.0.0.1".to_owned(),
+            };
+            let protocol = Protocol::authorize("id_token token", "fragment");
+            (spa, site, Some(subject), protocol, has_openid, None)
+        }
+        "refresh_token" => {
+            let protocol = Protocol::token("refresh_token");
+            let refresh = Some(refresh_jti.as_str());
+            (
+                &org.app,
+                token_site,
+                Some(subject),
+                protocol,
+                has_openid,
+                refresh,
+            )
+        }
+        "client_credentials" => {
+            let service = org
+                .all_apps()
+                .find(|app| app.allows_grant("client_credentials"))
+                .unwrap_or(&org.app);
+            // Only the server's own scopes make sense without a user.
+            scopes = org.authorization_server.scopes.clone();
+            let protocol = Protocol::token("client_credentials");
+            (service, token_site, None, protocol, false, None)
+        }
+        _ => {
+            let site = Site {
+                method: "GET".to_owned(),
+                url: authorize_url(&org.app, "code", &web_redirect),
+                ip_address: "127.0.0.1".to_owned(),
+            };
+            let protocol = Protocol::authorize("code", "query");
+            (&org.app, site, Some(subject), protocol, has_openid, None)
+        }
+    };
+    let redirect_uri = match grant_type {
+        "implicit" => client.redirect_uris.first().cloned(),
+        "authorization_code" => Some(web_redirect.clone()),
+        _ => None,
+    };
+    let issue = Issue {
+        client,
+        subject,
         scopes: &scopes,
-        nonce: Some("preview-nonce"),
-        grant_type,
-        redirect_uri: &redirect_uri,
-        state: "preview-state",
-        refreshing: None,
-        ip_address: "127.0.0.1",
+        nonce: Some("preview-nonce").filter(|_| subject.is_some()),
+        protocol: ProtocolParams {
+            grant_type: protocol.grant_type,
+            response_type: protocol.response_type,
+            response_mode: protocol.response_mode,
+            redirect_uri: redirect_uri.as_deref(),
+            state: subject
+                .is_some()
+                .then_some("preview-state")
+                .filter(|_| protocol.grant_type.is_none()),
+        },
+        mint_identity,
+        mint_access: true,
+        refresh_jti: refresh,
+        original_refresh_jti: refresh,
+        site: &site,
     };
     let tokens = tokens::initial_tokens(state, &issue);
-    let refresh_jti = (grant_type == "refresh_token").then(|| ids::okta_id("oar"));
-    let request_url = format!("{}/v1/token", state.config.issuer);
     let request_id = ids::okta_id("req");
     let context = MintContext {
-        issuer: &state.config.issuer,
-        org: &state.config.org,
-        user,
-        session: &session,
-        grant_type,
-        scopes: &scopes,
-        state: Some("preview-state"),
-        redirect_uri: Some(&redirect_uri),
+        issuer,
+        org,
+        issue: &issue,
         request_id: &request_id,
-        request_url: &request_url,
-        ip_address: "127.0.0.1",
-        refresh_jti: refresh_jti.as_deref(),
-        original_refresh_jti: refresh_jti.as_deref(),
     };
     hook::build_request(&context, &tokens)
+}
+
+/// The protocol parameters a generated request reports as sent.
+#[derive(Debug, Clone, Copy)]
+struct Protocol {
+    grant_type: Option<&'static str>,
+    response_type: Option<&'static str>,
+    response_mode: Option<&'static str>,
+}
+
+impl Protocol {
+    fn authorize(response_type: &'static str, response_mode: &'static str) -> Protocol {
+        Protocol {
+            grant_type: None,
+            response_type: Some(response_type),
+            response_mode: Some(response_mode),
+        }
+    }
+
+    fn token(grant_type: &'static str) -> Protocol {
+        Protocol {
+            grant_type: Some(grant_type),
+            response_type: None,
+            response_mode: None,
+        }
+    }
 }
 
 /// Sends `request` to the hook and describes what Okta would do.

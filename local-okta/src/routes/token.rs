@@ -1,6 +1,12 @@
-//! `POST /v1/token`: the authorization code and refresh token grants
-//! (RFC 6749 §4.1.3, §6), with PKCE verification (RFC 7636 §4.6). Both
-//! grants mint tokens, so both run the token inline hook.
+//! `POST /v1/token`: the authorization code, refresh token and client
+//! credentials grants (RFC 6749 §4.1.3, §6, §4.4), with PKCE verification
+//! (RFC 7636 §4.6).
+//!
+//! Where the hook runs (docs/token-hook-protocol.md §1): a code is
+//! exchanged for the tokens the hook already shaped at `/v1/authorize`, so
+//! no hook call happens here; refresh and client credentials mint here, and
+//! call the hook with this request's context (`POST`, the token URL, the
+//! caller's address).
 
 use std::net::SocketAddr;
 
@@ -15,12 +21,18 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use token_hook::MintedTokens;
+
 use crate::error::{Error, no_store};
-use crate::grants::SignInSession;
-use crate::org::User;
+use crate::grants::{RefreshGrant, SignInSession};
+use crate::org::{App, User};
+use crate::routes::authorize::{
+    OIDC_SCOPES, check_grant as check_grant_at_authorize, check_scopes,
+};
 use crate::routes::client_auth::authenticate_client;
 use crate::startup::SharedState;
-use crate::tokens::{self, Issue};
+use crate::system_log::{self, Party, SessionFacts};
+use crate::tokens::{self, Issue, Minted, ProtocolParams, Site, Subject};
 
 /// The token request's form fields.
 #[derive(Debug, Deserialize)]
@@ -49,35 +61,72 @@ pub async fn token(
         )
     })?;
     let org = &state.config.org;
-    authenticate_client(
+    let client = authenticate_client(
         org,
         &headers,
         form.client_id.as_deref(),
         form.client_secret.as_deref(),
     )?;
-    let ip_address = peer.ip().to_string();
-    let response = match form.grant_type.as_deref() {
-        Some("authorization_code") => code_grant(&state, &form, &ip_address).await?,
-        Some("refresh_token") => refresh_grant(&state, &form, &ip_address).await?,
-        Some(other) => {
-            let description = format!("The grant type '{other}' is not supported.");
-            return Err(Error::oauth("unsupported_grant_type", description));
-        }
-        None => {
-            return Err(Error::oauth(
-                "invalid_request",
-                "The 'grant_type' is required.",
-            ));
-        }
+    let site = Site {
+        method: "POST".to_owned(),
+        url: format!("{}/v1/token", state.config.issuer),
+        ip_address: peer.ip().to_string(),
     };
-    Ok((no_store(), Json(response)).into_response())
+    let answer = match form.grant_type.as_deref() {
+        Some("authorization_code") => code_grant(&state, client, &form, &site),
+        Some("refresh_token") => refresh_grant(&state, client, &form, &site).await,
+        Some("client_credentials") => client_credentials_grant(&state, client, &form, &site).await,
+        Some(other) => Err(Error::oauth(
+            "unsupported_grant_type",
+            format!("The grant type '{other}' is not supported."),
+        )),
+        None => Err(Error::oauth(
+            "invalid_request",
+            "The 'grant_type' is required.",
+        )),
+    };
+    match answer {
+        Ok(response) => Ok((no_store(), Json(response)).into_response()),
+        Err(error) => {
+            if let Error::OAuth {
+                error: code,
+                description,
+                ..
+            } = &error
+            {
+                state.system_log.record(system_log::oauth_failure(
+                    system_log::GRANT_FAILURE,
+                    &Party::client(client),
+                    None,
+                    code,
+                    description,
+                ));
+            }
+            Err(error)
+        }
+    }
 }
 
-async fn code_grant(
+/// The grant type must be the app's and match the policy rule (`access_denied` otherwise).
+fn check_grant(state: &SharedState, client: &App, grant_type: &str) -> Result<(), Error> {
+    check_grant_at_authorize(&state.config.org, client, grant_type).map_err(
+        |(error, description)| match error {
+            // At /token Okta answers a rule that does not match with access_denied.
+            "no_matching_policy" => Error::oauth("access_denied", description),
+            other => Error::oauth(other, description),
+        },
+    )
+}
+
+/// Exchanges a code for the tokens bound to it at `/authorize`: the hook
+/// already ran there, so it is not called again.
+fn code_grant(
     state: &SharedState,
+    client: &App,
     form: &TokenForm,
-    ip_address: &str,
+    site: &Site,
 ) -> Result<tokens::TokenResponse, Error> {
+    check_grant(state, client, "authorization_code")?;
     let code = form
         .code
         .as_deref()
@@ -89,6 +138,12 @@ async fn code_grant(
             "The authorization code is invalid or has expired.",
         )
     })?;
+    if grant.client_id != client.client_id {
+        return Err(Error::oauth(
+            "invalid_grant",
+            "The authorization code was issued to another client.",
+        ));
+    }
     if form.redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
         return Err(Error::oauth(
             "invalid_grant",
@@ -96,33 +151,58 @@ async fn code_grant(
              request.",
         ));
     }
-    if let Some(challenge) = &grant.code_challenge {
-        let verifier = form.code_verifier.as_deref().unwrap_or_default();
-        let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        if !bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
-            return Err(Error::oauth("invalid_grant", "PKCE verification failed."));
+    match &grant.code_challenge {
+        Some(challenge) => {
+            let verifier = form.code_verifier.as_deref().unwrap_or_default();
+            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            if !bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
+                return Err(Error::oauth("invalid_grant", "PKCE verification failed."));
+            }
         }
+        // A public client has no secret: PKCE is what proves the code is its own.
+        None if client.client_secret.is_none() => {
+            return Err(Error::oauth(
+                "invalid_request",
+                "PKCE code verifier is required when the client is a public client.",
+            ));
+        }
+        None => {}
     }
     let user = signed_in_user(state, &grant.session)?;
-    let issue = Issue {
-        user,
-        session: &grant.session,
-        scopes: &grant.scopes,
-        nonce: grant.nonce.as_deref(),
-        grant_type: "authorization_code",
-        redirect_uri: &grant.redirect_uri,
-        state: &grant.state,
-        refreshing: None,
-        ip_address,
-    };
-    tokens::issue(state, issue).await
+    let signed = tokens::sign(state, grant.tokens)?;
+    let refresh_token = grant.refresh.map(|(token, jti)| {
+        state.grants.insert_refresh_token(
+            token.clone(),
+            RefreshGrant {
+                jti,
+                client_id: client.client_id.clone(),
+                scopes: grant.scopes.clone(),
+                session: grant.session.clone(),
+                redirect_uri: grant.redirect_uri.clone(),
+                state: grant.state.clone(),
+            },
+        );
+        token
+    });
+    let session = SessionFacts::new(user, &grant.session, &site.ip_address);
+    record_grants(
+        state,
+        client,
+        Some(&session),
+        &signed,
+        refresh_token.is_some(),
+    );
+    signed.into_token_response(&grant.scopes, refresh_token)
 }
 
+/// Mints again for a refresh token: the hook runs here, at `/v1/token`.
 async fn refresh_grant(
     state: &SharedState,
+    client: &App,
     form: &TokenForm,
-    ip_address: &str,
+    site: &Site,
 ) -> Result<tokens::TokenResponse, Error> {
+    check_grant(state, client, "refresh_token")?;
     let token = form
         .refresh_token
         .as_deref()
@@ -130,6 +210,7 @@ async fn refresh_grant(
     let grant = state
         .grants
         .refresh_grant(token)
+        .filter(|grant| grant.client_id == client.client_id)
         .ok_or_else(|| Error::oauth("invalid_grant", "The refresh token is invalid or expired."))?;
     // A refresh may narrow the scopes, never widen them.
     let scopes: Vec<String> = match form.scope.as_deref() {
@@ -144,17 +225,99 @@ async fn refresh_grant(
     }
     let user = signed_in_user(state, &grant.session)?;
     let issue = Issue {
-        user,
-        session: &grant.session,
+        client,
+        subject: Some(Subject {
+            user,
+            session: &grant.session,
+        }),
         scopes: &scopes,
         nonce: None,
-        grant_type: "refresh_token",
-        redirect_uri: &grant.redirect_uri,
-        state: &grant.state,
-        refreshing: Some((token, &grant)),
-        ip_address,
+        protocol: ProtocolParams {
+            grant_type: Some("refresh_token"),
+            ..ProtocolParams::default()
+        },
+        mint_identity: scopes.iter().any(|scope| scope == "openid"),
+        mint_access: true,
+        refresh_jti: Some(&grant.jti),
+        original_refresh_jti: Some(&grant.jti),
+        site,
     };
-    tokens::issue(state, issue).await
+    let tokens = minted(tokens::mint(state, &issue).await)?;
+    let signed = tokens::sign(state, tokens)?;
+    let session = SessionFacts::new(user, &grant.session, &site.ip_address);
+    record_grants(state, client, Some(&session), &signed, true);
+    signed.into_token_response(&scopes, Some(token.to_owned()))
+}
+
+/// A service app's own access token: no user, no ID token. The hook runs
+/// here, and sees no `identity`, `user` or `session`.
+async fn client_credentials_grant(
+    state: &SharedState,
+    client: &App,
+    form: &TokenForm,
+    site: &Site,
+) -> Result<tokens::TokenResponse, Error> {
+    check_grant(state, client, "client_credentials")?;
+    let scopes = check_scopes(&state.config.org, form.scope.as_deref())
+        .map_err(|description| Error::oauth("invalid_scope", description))?;
+    // Only the server's own scopes: there is no user to say anything about.
+    if let Some(oidc) = scopes.iter().find(|s| OIDC_SCOPES.contains(&s.as_str())) {
+        return Err(Error::oauth(
+            "invalid_scope",
+            format!("The client credentials grant cannot request the '{oidc}' scope."),
+        ));
+    }
+    let issue = Issue {
+        client,
+        subject: None,
+        scopes: &scopes,
+        nonce: None,
+        protocol: ProtocolParams {
+            grant_type: Some("client_credentials"),
+            ..ProtocolParams::default()
+        },
+        mint_identity: false,
+        mint_access: true,
+        refresh_jti: None,
+        original_refresh_jti: None,
+        site,
+    };
+    let tokens = minted(tokens::mint(state, &issue).await)?;
+    let signed = tokens::sign(state, tokens)?;
+    record_grants(state, client, None, &signed, false);
+    signed.into_token_response(&scopes, None)
+}
+
+/// A hook's `error` object fails the token request with `server_error`.
+fn minted(minted: Minted) -> Result<MintedTokens, Error> {
+    match minted {
+        Minted::Tokens(tokens) => Ok(tokens),
+        Minted::Refused(description) => Err(Error::oauth("server_error", description)),
+    }
+}
+
+/// The System Log's `app.oauth2.as.token.grant.*` events for what was granted.
+fn record_grants(
+    state: &SharedState,
+    client: &App,
+    session: Option<&SessionFacts>,
+    signed: &tokens::Signed,
+    refresh_token: bool,
+) {
+    let actor = Party::client(client);
+    let granted = [
+        (signed.id_token.is_some(), system_log::GRANT_ID_TOKEN),
+        (
+            signed.access_token.is_some(),
+            system_log::GRANT_ACCESS_TOKEN,
+        ),
+        (refresh_token, system_log::GRANT_REFRESH_TOKEN),
+    ];
+    for (_, event_type) in granted.iter().filter(|(granted, _)| *granted) {
+        state
+            .system_log
+            .record(system_log::oauth_success(event_type, &actor, session));
+    }
 }
 
 /// The user a grant was issued to; gone users get `invalid_grant`.

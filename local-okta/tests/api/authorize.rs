@@ -18,12 +18,17 @@ async fn an_unknown_client_gets_an_error_page_not_a_redirect() {
 }
 
 #[tokio::test]
-async fn redirect_uris_are_matched_exactly() {
+async fn redirect_uris_match_exactly_but_for_scheme_and_host_case_and_default_ports() {
     let org = spawn_org(None).await;
+    let same = "http://LOCALHOST:8080/authorization-code/callback";
+    let response = org
+        .authorize(&authorize_query(&[("redirect_uri", same)]))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "the sign-in form");
     for almost in [
         "http://localhost:8080/authorization-code/callback/",
         "http://localhost:8080/authorization-code/callback?x=1",
-        "http://LOCALHOST:8080/authorization-code/callback",
+        "http://localhost:8080/Authorization-Code/callback",
         "http://localhost:8081/authorization-code/callback",
     ] {
         let response = org
@@ -61,7 +66,7 @@ async fn a_missing_state_is_sent_back_as_invalid_request() {
 async fn other_errors_go_back_to_the_client_with_its_state() {
     for (extra, expected) in [
         (
-            vec![("response_type", "token")],
+            vec![("response_type", "code id_token")],
             "unsupported_response_type",
         ),
         (vec![("scope", "openid admin")], "invalid_scope"),

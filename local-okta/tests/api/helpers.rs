@@ -22,6 +22,10 @@ pub const CLIENT_SECRET: &str = "local-okta-demo-client-secret-not-for-productio
 pub const REDIRECT_URI: &str = "http://localhost:8080/authorization-code/callback";
 pub const PASSWORD: &str = "Workshop123!";
 pub const API_TOKEN: &str = "00-local-okta-demo-api-token";
+pub const SERVICE_ID: &str = "0oa1lok7aservice0001";
+pub const SERVICE_SECRET: &str = "local-okta-demo-service-secret-not-for-production";
+pub const SPA_ID: &str = "0oa1lok7aspaportal01";
+pub const SPA_REDIRECT_URI: &str = "http://localhost:8080/implicit/callback";
 pub const VERIFIER: &str = "a-pkce-code-verifier-that-is-long-enough-for-rfc-7636-rules";
 
 /// One RSA key per test binary: generating one is the slow part.
@@ -47,7 +51,17 @@ pub async fn spawn_org(hook_url: Option<&str>) -> TestOrg {
 }
 
 pub async fn spawn_org_with_timeout(hook_url: Option<&str>, hook_timeout: Duration) -> TestOrg {
+    spawn_custom_org(hook_url, hook_timeout, |_| {}).await
+}
+
+/// local-okta with the committed org file changed by `edit` first.
+pub async fn spawn_custom_org(
+    hook_url: Option<&str>,
+    hook_timeout: Duration,
+    edit: impl FnOnce(&mut Org),
+) -> TestOrg {
     let mut org = Org::parse(ORG_TOML).expect("the committed org file is valid");
+    edit(&mut org);
     match hook_url {
         Some(url) => {
             if let Some(hook) = org.inline_hook.as_mut() {
@@ -206,6 +220,31 @@ impl TestOrg {
         let response = self.exchange(&code).await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.expect("JSON")
+    }
+
+    /// A client credentials request from the service app.
+    pub async fn client_credentials(&self, scope: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/oauth2/default/v1/token", self.base))
+            .basic_auth(SERVICE_ID, Some(SERVICE_SECRET))
+            .form(&[("grant_type", "client_credentials"), ("scope", scope)])
+            .send()
+            .await
+            .expect("an answer")
+    }
+
+    /// The System Log through the API, filtered as Okta's `filter` parameter says.
+    pub async fn system_log_where(&self, filter: &str) -> Vec<Value> {
+        self.client
+            .get(format!("{}/api/v1/logs", self.base))
+            .query(&[("filter", filter)])
+            .header("Authorization", format!("SSWS {API_TOKEN}"))
+            .send()
+            .await
+            .expect("an answer")
+            .json()
+            .await
+            .expect("JSON")
     }
 
     /// The System Log through the API, oldest first.

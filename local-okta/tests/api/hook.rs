@@ -6,7 +6,10 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestOrg, authorize_query, claims, spawn_org, spawn_org_with_timeout};
+use crate::helpers::{
+    PASSWORD, REDIRECT_URI, TestOrg, authorize_query, claims, location, query_param, spawn_org,
+    spawn_org_with_timeout,
+};
 use crate::stub_hook::{Answer, StubHook, unreachable_url};
 
 const SCOPE: &str = "openid profile email";
@@ -32,9 +35,19 @@ async fn minted(response: reqwest::Response) -> (Value, Value) {
     (id, access)
 }
 
-/// The only System Log event, which must be of `event_type`.
+/// The only hook event in the System Log, which must be of `event_type`
+/// (token events such as `app.oauth2.as.authorize.code` sit beside it).
 async fn only_event(org: &TestOrg, event_type: &str) -> Value {
-    let events = org.system_log().await;
+    let events: Vec<Value> = org
+        .system_log()
+        .await
+        .into_iter()
+        .filter(|event| {
+            event["eventType"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("inline_hook."))
+        })
+        .collect();
     assert_eq!(events.len(), 1, "{events:#?}");
     assert_eq!(events[0]["eventType"], event_type);
     events[0].clone()
@@ -82,17 +95,23 @@ async fn the_hook_receives_the_request_okta_sends() {
     assert_eq!(body["eventTypeVersion"], "1.0");
     assert_eq!(body["cloudEventVersion"], "0.1");
     assert_eq!(body["contentType"], "application/json");
-    assert_eq!(body["source"], format!("{}/v1/token", org.issuer));
+    // Okta calls the hook at /authorize for the code flow, with that request.
+    assert_eq!(body["source"], format!("{}/v1/authorize", org.issuer));
     assert!(body["eventId"].is_string() && body["eventTime"].is_string());
     let context = &body["data"]["context"];
+    assert_eq!(context["request"]["method"], "GET");
     assert_eq!(
         context["request"]["url"]["value"],
-        format!("{}/v1/token", org.issuer)
+        format!("{}/v1/authorize?{}", org.issuer, authorize_query(&[]))
     );
     assert_eq!(context["request"]["ipAddress"], "127.0.0.1");
     let protocol = &context["protocol"];
     assert_eq!(protocol["type"], "OAUTH2.0");
-    assert_eq!(protocol["request"]["grant_type"], "authorization_code");
+    assert!(
+        protocol["request"].get("grant_type").is_none(),
+        "no grant_type was sent to /authorize"
+    );
+    assert_eq!(protocol["request"]["response_type"], "code");
     assert_eq!(protocol["request"]["scope"], SCOPE);
     assert_eq!(protocol["request"]["state"], "state-123");
     assert_eq!(protocol["issuer"]["uri"], org.issuer.as_str());
@@ -202,23 +221,47 @@ async fn an_unreachable_hook_mints_unchanged() {
 #[tokio::test]
 async fn an_error_object_fails_the_token_request_with_its_summary() {
     let answer = Answer::Json(json!({ "error": { "errorSummary": "Patient record locked" } }));
-    let (response, org, _) = sign_in_with(answer).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(body["error"], "server_error");
-    assert_eq!(body["error_description"], "Patient record locked");
+    let (error, description, org) = refused_at_authorize(answer).await;
+    assert_eq!(error, "server_error");
+    assert_eq!(description, "Patient record locked");
     let event = only_event(&org, "inline_hook.response.processed").await;
     assert_eq!(event["outcome"]["result"], "FAILURE");
+    let failure = org
+        .system_log()
+        .await
+        .into_iter()
+        .find(|event| event["eventType"] == "app.oauth2.as.authorize")
+        .expect("a failed authorize event");
+    assert_eq!(failure["outcome"]["result"], "FAILURE");
+}
+
+/// Signs jessie in with the hook answering `answer`, which must refuse the
+/// sign-in: the error comes back to the redirect URI, with the state and no code.
+async fn refused_at_authorize(answer: Answer) -> (String, String, TestOrg) {
+    let stub = StubHook::spawn(answer).await;
+    let org = spawn_org(Some(&stub.url)).await;
+    let query = authorize_query(&[]);
+    org.authorize(&query).await;
+    let response = org
+        .submit_sign_in(&query, "jessie.smith@example.com", PASSWORD)
+        .await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = location(&response);
+    assert!(location.starts_with(REDIRECT_URI), "{location}");
+    assert_eq!(query_param(&location, "code"), None);
+    assert_eq!(
+        query_param(&location, "state").as_deref(),
+        Some("state-123")
+    );
+    let error = query_param(&location, "error").expect("an error");
+    let description = query_param(&location, "error_description").expect("a description");
+    (error, description, org)
 }
 
 #[tokio::test]
 async fn an_error_object_without_summary_uses_oktas_default_text() {
-    let (response, _, _) = sign_in_with(Answer::Json(json!({ "error": {} }))).await;
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(
-        body["error_description"],
-        "The callback service returned an error"
-    );
+    let (_, description, _) = refused_at_authorize(Answer::Json(json!({ "error": {} }))).await;
+    assert_eq!(description, "The callback service returned an error");
 }
 
 #[tokio::test]
@@ -360,5 +403,11 @@ async fn a_refresh_grant_runs_the_hook_with_the_original_grant() {
 async fn a_rule_without_a_hook_never_calls_one() {
     let org = spawn_org(None).await;
     org.tokens_for("jessie.smith@example.com", SCOPE).await;
-    assert!(org.system_log().await.is_empty());
+    let events = org.system_log().await;
+    assert!(
+        !events.iter().any(|event| event["eventType"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("inline_hook."))),
+        "{events:#?}"
+    );
 }

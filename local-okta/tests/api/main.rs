@@ -4,6 +4,7 @@
 
 mod authorize;
 mod discovery;
+mod grants;
 mod helpers;
 mod hook;
 mod management;

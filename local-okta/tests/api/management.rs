@@ -63,7 +63,11 @@ async fn the_system_log_page_and_api_show_hook_calls_newest_first() {
         .json()
         .await
         .expect("JSON");
-    assert_eq!(ascending.len(), 1);
+    let hook_events: Vec<&Value> = ascending
+        .iter()
+        .filter(|event| event["eventType"] == "inline_hook.response.processed")
+        .collect();
+    assert_eq!(hook_events.len(), 1, "{ascending:#?}");
     let filtered: Vec<Value> = api(
         &org,
         reqwest::Method::GET,
@@ -164,6 +168,33 @@ async fn preview_generates_the_request_okta_would_send() {
 }
 
 #[tokio::test]
+async fn preview_generates_each_grant_at_the_endpoint_where_it_calls_the_hook() {
+    let org = spawn_org(None).await;
+    let generated = |grant: &'static str| {
+        let org = &org;
+        async move {
+            let page = org
+                .get(&format!("/admin/preview?user=kim.sato%40example.com&grant_type={grant}&scope=openid+profile"))
+                .await
+                .text()
+                .await
+                .expect("a page");
+            page.replace("&#34;", "\"").replace("&quot;", "\"")
+        }
+    };
+    let code = generated("authorization_code").await;
+    assert!(code.contains(&format!(r#""source": "{}/v1/authorize""#, org.issuer)));
+    assert!(code.contains(r#""response_type": "code""#));
+    let implicit = generated("implicit").await;
+    assert!(implicit.contains(r#""response_type": "id_token token""#));
+    assert!(implicit.contains(r#""type": "PUBLIC""#));
+    let service = generated("client_credentials").await;
+    assert!(service.contains(&format!(r#""source": "{}/v1/token""#, org.issuer)));
+    assert!(service.contains(r#""grant_type": "client_credentials""#));
+    assert!(!service.contains(r#""identity""#) && !service.contains(r#""session""#));
+}
+
+#[tokio::test]
 async fn preview_sends_the_edited_request_and_shows_the_change() {
     let stub = StubHook::spawn(patient_answer()).await;
     let org = spawn_org(Some(&stub.url)).await;
@@ -198,13 +229,14 @@ async fn preview_sends_the_edited_request_and_shows_the_change() {
 }
 
 #[tokio::test]
-async fn authorizing_alone_mints_nothing_and_calls_no_hook() {
+async fn the_code_exchange_signs_what_authorize_minted_and_calls_no_hook() {
     let stub = StubHook::spawn(Answer::Status(204)).await;
     let org = spawn_org(Some(&stub.url)).await;
-    org.sign_in_for_code("jessie.smith@example.com", &authorize_query(&[]))
+    let code = org
+        .sign_in_for_code("jessie.smith@example.com", &authorize_query(&[]))
         .await;
-    assert!(
-        org.system_log().await.is_empty(),
-        "authorize alone mints nothing"
-    );
+    assert_eq!(stub.received().len(), 1, "the hook runs at /authorize");
+    let response = org.exchange(&code).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(stub.received().len(), 1, "and not again at /token");
 }

@@ -20,6 +20,8 @@ pub enum Answer {
     Status(u16),
     /// Never answers: the caller's timeout must fire.
     Hang,
+    /// Never answers the first call; answers later ones with this JSON.
+    HangOnce(Value),
 }
 
 /// One call the stub received.
@@ -68,11 +70,14 @@ impl StubHook {
 
 async fn answer_call(State(stub): State<Stub>, headers: HeaderMap, body: Bytes) -> Response {
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    stub.received
-        .lock()
-        .expect("not poisoned")
-        .push(Received { headers, body });
+    let calls = {
+        let mut received = stub.received.lock().expect("not poisoned");
+        received.push(Received { headers, body });
+        received.len()
+    };
     match stub.answer {
+        Answer::HangOnce(_) if calls == 1 => std::future::pending().await,
+        Answer::HangOnce(value) => axum::Json(value).into_response(),
         Answer::Json(value) => axum::Json(value).into_response(),
         Answer::Status(status) => StatusCode::from_u16(status)
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

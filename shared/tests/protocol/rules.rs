@@ -263,6 +263,17 @@ fn reserved_access_token_claims_cannot_be_touched() {
 }
 
 #[test]
+fn amr_is_reserved_in_access_tokens_too() {
+    let message = discarded(process(access_patch(
+        json!([ { "op": "add", "path": "/claims/amr", "value": ["mfa"] } ]),
+    )));
+    assert_eq!(
+        message,
+        "Modifying a reserved claim is not allowed(op=add, path=/claims/amr)"
+    );
+}
+
+#[test]
 fn aud_and_sub_may_change_in_access_tokens_only() {
     let tokens = minted(process(access_patch(json!([
         { "op": "replace", "path": "/claims/aud", "value": "api://other" },
