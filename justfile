@@ -12,8 +12,13 @@ run:
     cargo build --workspace --bins
     cargo run -q --bin workshop
 
-# Run every test, the browser test included (needs chromium and chromium-driver).
+# Run every test, the browser test included (needs chromium and chromium-driver). With Node.js, it first installs the Express interop app's packages.
 test:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if command -v npm >/dev/null 2>&1; then
+      npm ci --prefix interop/express --no-audit --no-fund --loglevel=error
+    fi
     cargo test --workspace
 
 # Formatting and lints, as CI checks them.

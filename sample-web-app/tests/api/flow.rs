@@ -20,6 +20,43 @@ async fn the_id_token_a_patient_gets_carries_the_claim_the_shared_type_reads() {
     assert_eq!(claims.ext_patient_id, Some(PatientId::new("6789")));
 }
 
+#[tokio::test]
+async fn a_client_credentials_call_reaches_the_real_hook_which_answers_204() {
+    let world = spawn_world().await;
+    let response = world
+        .client
+        .post(format!("{}/v1/token", world.issuer))
+        .basic_auth(
+            "0oa1lok7aservice0001",
+            Some("local-okta-demo-service-secret-not-for-production"),
+        )
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "patients.read"),
+        ])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let events: serde_json::Value = world
+        .client
+        .get(format!("{}/api/v1/logs", world.okta))
+        .query(&[("filter", r#"eventType eq "inline_hook.response.processed""#)])
+        .header("Authorization", "SSWS 00-local-okta-demo-api-token")
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    let debug = &events[0]["debugContext"]["debugData"];
+    assert_eq!(
+        debug["http_status"], "204",
+        "no ID token, so nothing to add"
+    );
+    assert_eq!(events[0]["outcome"]["result"], "SUCCESS");
+}
+
 /// The ID token as issued, from My Profile's "As issued" block.
 fn raw_id_token(profile: &str) -> &str {
     let marker = "<h2>As issued</h2>\n    <pre>";

@@ -52,7 +52,7 @@ pub async fn spawn_world_with_failing_hook(summary: &'static str) -> World {
     spawn_world_with_hook(&url, tempfile::tempdir().expect("a directory")).await
 }
 
-async fn spawn_hook_service(data: &TempDir) -> String {
+pub async fn spawn_hook_service(data: &TempDir) -> String {
     let database_url = format!("sqlite://{}/patients.db", data.path().display());
     let patients = PatientStore::open(&database_url).await.expect("a store");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");

@@ -3,6 +3,7 @@
 //! client that does not follow redirects.
 
 mod browser;
+mod express_interop;
 mod flow;
 mod helpers;
 mod refusals;

@@ -83,6 +83,12 @@ async fn a_hook_error_object_reaches_the_user_as_a_clear_page() {
     let callback = world
         .sign_in_at_okta(&authorize, "jessie.smith@example.com")
         .await;
+    // The hook ran at /authorize: its error comes back through OAuth's error channel.
+    assert_eq!(
+        query_param(&callback, "error").as_deref(),
+        Some("server_error")
+    );
+    assert_eq!(query_param(&callback, "code"), None);
     let response = world.get(&callback).await;
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
     let page = response.text().await.expect("a page");
