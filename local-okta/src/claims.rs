@@ -56,7 +56,7 @@ impl Expression {
 
 /// Checks a groups filter's kind, and compiles its regex.
 pub fn check_group_filter(filter: &GroupFilter) -> Result<(), String> {
-    match filter.match_type.get_ref().as_str() {
+    match filter.match_type.as_str() {
         "starts_with" | "equals" => Ok(()),
         "regex" => regex::Regex::new(&filter.value)
             .map(|_| ())
@@ -99,13 +99,13 @@ fn value(claim: &ClaimDefinition, user: Option<&User>) -> Option<Value> {
             .collect();
         return Some(Value::Array(names));
     }
-    Expression::parse(claim.value.as_ref()?.get_ref())
+    Expression::parse(claim.value.as_ref()?)
         .ok()?
         .evaluate(user)
 }
 
 fn passes(filter: &GroupFilter, name: &str) -> bool {
-    match filter.match_type.get_ref().as_str() {
+    match filter.match_type.as_str() {
         "starts_with" => name.starts_with(&filter.value),
         "equals" => name == filter.value,
         // Okta matches the whole name against the regex.

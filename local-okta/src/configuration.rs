@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::management::state::STATE_FILE;
 use crate::org::Org;
 
 /// The issuer when `LOCAL_OKTA_ISSUER` is unset.
@@ -32,6 +33,8 @@ pub struct Config {
     pub org: Org,
     /// Directory holding the signing key.
     pub data_dir: PathBuf,
+    /// Where the Management API's changes are kept; `None`: in memory only.
+    pub state_file: Option<PathBuf>,
     /// How long to wait for the hook.
     pub hook_timeout: Duration,
 }
@@ -50,8 +53,11 @@ impl Config {
             Some(path) => Org::load(Path::new(&path))?,
             None => Org::default_org()?,
         };
-        if let (Some(url), Some(hook)) = (var("LOCAL_OKTA_HOOK_URL"), org.inline_hook.as_mut()) {
-            *hook.url.get_mut() = url;
+        // The seed's hooks only: a hook created through the API keeps its URL.
+        if let Some(url) = var("LOCAL_OKTA_HOOK_URL") {
+            for hook in &mut org.inline_hooks {
+                hook.url.clone_from(&url);
+            }
         }
         let timeout = var("LOCAL_OKTA_HOOK_TIMEOUT_MS").unwrap_or_else(|| "3000".into());
         let hook_timeout =
@@ -64,12 +70,15 @@ impl Config {
                     expected: "a whole number of milliseconds".into(),
                 })?;
         let issuer = var("LOCAL_OKTA_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.into());
+        let data_dir: PathBuf =
+            var("LOCAL_OKTA_DATA_DIR").map_or_else(|| "data".into(), PathBuf::from);
         check_issuer(&issuer, &org.authorization_server.id)?;
         Ok(Config {
             listen_addr,
             issuer,
             org,
-            data_dir: var("LOCAL_OKTA_DATA_DIR").map_or_else(|| "data".into(), PathBuf::from),
+            state_file: Some(data_dir.join(STATE_FILE)),
+            data_dir,
             hook_timeout,
         })
     }

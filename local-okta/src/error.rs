@@ -64,6 +64,16 @@ pub enum Error {
     /// A management API request that cannot be served.
     #[error("{0}")]
     ApiBadRequest(String),
+    /// Any other Management API error, in Okta's shape.
+    #[error("{code}: {summary}")]
+    Api {
+        /// The HTTP status.
+        status: StatusCode,
+        /// Okta's `errorCode`, e.g. `E0000007`.
+        code: &'static str,
+        /// Okta's `errorSummary`.
+        summary: String,
+    },
     /// Nothing here.
     #[error("not found")]
     NotFound,
@@ -83,6 +93,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// `E0000007`, 404: the thing named is not there.
+    pub fn not_found(what: impl std::fmt::Display) -> Error {
+        Error::Api {
+            status: StatusCode::NOT_FOUND,
+            code: "E0000007",
+            summary: format!("Not found: Resource not found: {what}"),
+        }
+    }
+
     /// A signing-key error with what was being done and its cause.
     pub fn key(
         context: impl Into<String>,
@@ -152,6 +171,11 @@ impl IntoResponse for Error {
             Error::ApiBadRequest(summary) => {
                 okta_api_error(StatusCode::BAD_REQUEST, "E0000001", &summary)
             }
+            Error::Api {
+                status,
+                code,
+                summary,
+            } => okta_api_error(status, code, &summary),
             Error::NotFound => okta_api_error(
                 StatusCode::NOT_FOUND,
                 "E0000007",

@@ -90,9 +90,17 @@ impl Grants {
         lock(&self.refresh_tokens).get(token).cloned()
     }
 
-    /// Revokes a refresh token; `true` if it existed.
-    pub fn revoke_refresh_token(&self, token: &str) -> bool {
-        lock(&self.refresh_tokens).remove(token).is_some()
+    /// Revokes a refresh token issued to `client_id`; `true` if there was one.
+    pub fn revoke_refresh_token(&self, token: &str, client_id: &str) -> bool {
+        let mut tokens = lock(&self.refresh_tokens);
+        if tokens
+            .get(token)
+            .is_some_and(|grant| grant.client_id == client_id)
+        {
+            tokens.remove(token);
+            return true;
+        }
+        false
     }
 
     /// Revokes an access token by its `jti`.

@@ -132,9 +132,9 @@ pub fn build_request(context: &MintContext<'_>, tokens: &MintedTokens) -> TokenH
                 session: issue.subject.map(|subject| session(org, subject)),
                 user: issue.subject.map(|subject| user(subject.user, org_base)),
                 policy: Some(Policy {
-                    id: Some(org.authorization_server.policy.id.clone()),
+                    id: Some(issue.matched.policy.id.clone()),
                     rule: Some(PolicyRule {
-                        id: Some(org.authorization_server.policy.rule.id.clone()),
+                        id: Some(issue.matched.rule.id.clone()),
                     }),
                 }),
             }),
@@ -225,7 +225,7 @@ pub async fn call(
 ) -> (CallResult, Duration) {
     let started = Instant::now();
     let sent = client
-        .post(hook.url.get_ref())
+        .post(hook.url.as_str())
         .timeout(timeout)
         .header(reqwest::header::ACCEPT, "application/json")
         .header(hook.auth_header.as_str(), hook.auth_secret.expose_secret())

@@ -32,6 +32,7 @@ pub mod grants;
 pub mod hook;
 pub mod ids;
 pub mod keys;
+pub mod management;
 pub mod org;
 pub mod pages;
 pub mod redirect_uri;
@@ -47,7 +48,7 @@ use tokio::net::TcpListener;
 use crate::configuration::{Config, OKTA_HOOK_TIMEOUT};
 use crate::error::Error;
 use crate::keys::SigningKey;
-use crate::org::Org;
+use crate::org::{AppType, Org};
 
 /// Serves the built-in org on `listener`, in the background, for tests and
 /// tools that need an Okta org: its hook is called at `hook_url`, and its
@@ -60,20 +61,28 @@ pub async fn spawn(
     hook_url: &str,
     redirect_uri: &str,
 ) -> Result<String, Error> {
+    let mut org = Org::default_org()?;
+    if let Some(app) = org.apps.iter_mut().find(|app| app.app_type == AppType::Web) {
+        app.redirect_uris = vec![redirect_uri.to_owned()];
+        if let Ok(uri) = url::Url::parse(redirect_uri) {
+            app.post_logout_redirect_uris = vec![uri.origin().ascii_serialization()];
+        }
+    }
+    for hook in &mut org.inline_hooks {
+        hook.url = hook_url.to_owned();
+    }
+    spawn_org(listener, org).await
+}
+
+/// Serves `org` on `listener`, in the background, with its Management API
+/// changes kept in memory only; returns the issuer.
+pub async fn spawn_org(listener: TcpListener, org: Org) -> Result<String, Error> {
     static KEY_PEM: OnceLock<String> = OnceLock::new();
     let listen_addr = listener.local_addr().map_err(|source| Error::Io {
         context: "read the listener's address".to_owned(),
         source,
     })?;
     let issuer = format!("http://{listen_addr}/oauth2/default");
-    let mut org = Org::default_org()?;
-    org.app.redirect_uris = vec![redirect_uri.to_owned()];
-    if let Ok(uri) = url::Url::parse(redirect_uri) {
-        org.app.post_logout_redirect_uris = vec![uri.origin().ascii_serialization()];
-    }
-    if let Some(hook) = org.inline_hook.as_mut() {
-        *hook.url.get_mut() = hook_url.to_owned();
-    }
     let pem = match KEY_PEM.get() {
         Some(pem) => pem,
         None => {
@@ -85,7 +94,9 @@ pub async fn spawn(
         listen_addr,
         issuer: issuer.clone(),
         org,
+        // Nothing is written: the key is in memory and so are API changes.
         data_dir: std::env::temp_dir(),
+        state_file: None,
         hook_timeout: OKTA_HOOK_TIMEOUT,
     };
     let state = startup::AppState::new(config, SigningKey::from_pem(pem)?)?;

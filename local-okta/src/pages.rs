@@ -4,7 +4,7 @@
 use askama::Template;
 use secrecy::ExposeSecret;
 
-use crate::org::{ClaimToken, InlineHook, Org, User};
+use crate::org::{ClaimToken, Org, User};
 use crate::system_log::LogEvent;
 
 #[derive(Template)]
@@ -70,7 +70,6 @@ pub fn error_page(text: &str) -> String {
 struct HomePage<'a> {
     org: &'a Org,
     issuer: &'a str,
-    active_hook: Option<&'a InlineHook>,
     password: &'a str,
 }
 
@@ -79,7 +78,6 @@ pub fn home(org: &Org, issuer: &str) -> askama::Result<String> {
     HomePage {
         org,
         issuer,
-        active_hook: org.active_hook(),
         password: org.org.demo_password.expose_secret(),
     }
     .render()
@@ -104,7 +102,6 @@ pub struct PreviewPage<'a> {
     pub users: &'a [User],
     /// The chosen user's login.
     pub selected_user: &'a str,
-    pub app_name: &'a str,
     pub server_name: &'a str,
     /// Grant types to choose from.
     pub grant_types: &'a [&'a str],

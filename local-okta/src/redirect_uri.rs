@@ -7,6 +7,9 @@
 //! the scheme's default. Those are the only liberties taken: everything
 //! else (path case, query, a trailing slash on a longer path) must match
 //! exactly, since a loose match would make local-okta an open redirector.
+//! A sent URI with white space, control characters, a backslash or a dot
+//! segment is never normalised into a match: a parser would quietly clean
+//! those up, and a browser might read them differently.
 
 use url::Url;
 
@@ -15,12 +18,30 @@ pub fn same_uri(registered: &str, sent: &str) -> bool {
     if registered == sent {
         return true;
     }
+    if has_tricks(sent) {
+        return false;
+    }
     // `Url` lower-cases the scheme and host, drops a default port, and
     // turns an empty path into `/`: exactly the normalisations above.
     match (Url::parse(registered), Url::parse(sent)) {
         (Ok(registered), Ok(sent)) => registered.as_str() == sent.as_str(),
         _ => false,
     }
+}
+
+/// Characters and segments that parsers and browsers each read their own way.
+fn has_tricks(uri: &str) -> bool {
+    let odd_character = uri
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    let dot_segment = uri.split(['/', '?', '#']).any(|segment| {
+        let segment = segment.to_ascii_lowercase();
+        matches!(
+            segment.as_str(),
+            "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."
+        )
+    });
+    odd_character || dot_segment
 }
 
 #[cfg(test)]
@@ -76,5 +97,20 @@ mod tests {
             "http://localhost:8080/evil"
         ));
         assert!(!same_uri("not a url", "not a url/"));
+    }
+
+    #[test]
+    fn tricks_a_parser_would_clean_up_never_match() {
+        let registered = "http://localhost:8080/cb";
+        for sent in [
+            "http://localhost:8080/x/../cb",
+            "http://localhost:8080/./cb",
+            "http://localhost:8080/%2e%2e/cb",
+            "http://localhost:8080/\tcb",
+            "http://localhost:8080\\cb",
+            " http://localhost:8080/cb",
+        ] {
+            assert!(!same_uri(registered, sent), "{sent:?}");
+        }
     }
 }

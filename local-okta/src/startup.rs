@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
@@ -17,9 +16,10 @@ use crate::configuration::Config;
 use crate::error::Error;
 use crate::grants::Grants;
 use crate::keys::SigningKey;
-use crate::routes::{
-    admin, api, authorize, discovery, introspect, logout, preview, token, userinfo,
-};
+use crate::management::state::Directory;
+use crate::management::{self, RATE_LIMIT_PER_MINUTE, RateLimit};
+use crate::org::Org;
+use crate::routes::{admin, authorize, discovery, introspect, logout, preview, token, userinfo};
 use crate::system_log::SystemLog;
 
 /// The sign-in session cookie. Browsers share cookies across the ports of
@@ -29,8 +29,12 @@ pub const SESSION_COOKIE: &str = "local_okta_sid";
 /// Everything the handlers share.
 #[derive(Debug)]
 pub struct AppState {
-    /// Configuration and the org.
+    /// Configuration; its org is the seed.
     pub config: Config,
+    /// The org as it is now: the seed, changed by the Management API.
+    pub directory: Directory,
+    /// The Management API's rate limit.
+    pub rate_limit: RateLimit,
     pub keys: SigningKey,
     /// Codes, refresh tokens, revocations.
     pub grants: Grants,
@@ -43,14 +47,24 @@ pub struct AppState {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
+    /// A snapshot of the org for one request (see [`Directory::org`]).
+    pub fn org(&self) -> Arc<Org> {
+        self.directory.org()
+    }
+}
+
+impl AppState {
     /// Builds the state from a configuration and a signing key.
     pub fn new(config: Config, keys: SigningKey) -> Result<SharedState, Error> {
         let hook_client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(Error::HttpClient)?;
+        let directory = Directory::open(config.org.clone(), config.state_file.clone())?;
         Ok(Arc::new(AppState {
             config,
+            directory,
+            rate_limit: RateLimit::new(RATE_LIMIT_PER_MINUTE),
             keys,
             grants: Grants::default(),
             system_log: SystemLog::default(),
@@ -62,7 +76,7 @@ impl AppState {
 /// Every route: OIDC under `/oauth2/{server}`, the sign-in form, the admin
 /// pages and the management API.
 pub fn app(state: SharedState) -> Router {
-    let server = format!("/oauth2/{}", state.config.org.authorization_server.id);
+    let server = format!("/oauth2/{}", state.org().authorization_server.id);
     let oidc = Router::new()
         .route(
             "/.well-known/openid-configuration",
@@ -82,15 +96,7 @@ pub fn app(state: SharedState) -> Router {
         .route("/v1/logout", get(logout::logout))
         .route("/v1/introspect", post(introspect::introspect))
         .route("/v1/revoke", post(introspect::revoke));
-    let management = Router::new()
-        .route("/logs", get(api::logs))
-        .route("/inlineHooks", get(api::inline_hooks))
-        .route("/inlineHooks/{id}", get(api::inline_hook))
-        .route("/inlineHooks/{id}/execute", post(api::execute))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            api::require_api_token,
-        ));
+    let management = management::router(state.clone());
     let secure = state.config.issuer.starts_with("https://");
     let sessions = SessionManagerLayer::new(MemoryStore::default())
         .with_name(SESSION_COOKIE)

@@ -214,11 +214,12 @@ impl Actor {
     }
 }
 
-/// The user side of a token event; absent for client credentials.
+/// Who is behind a token event: the caller's address, and the user and
+/// their sign-in session when there is one (none for client credentials).
 #[derive(Debug, Clone)]
 pub struct SessionFacts {
-    pub user: Actor,
-    pub session_id: String,
+    pub user: Option<Actor>,
+    pub session_id: Option<String>,
     pub ip_address: String,
 }
 
@@ -230,8 +231,17 @@ impl SessionFacts {
         ip_address: &str,
     ) -> SessionFacts {
         SessionFacts {
-            user: Actor::user(user),
-            session_id: session.id.clone(),
+            user: Some(Actor::user(user)),
+            session_id: Some(session.id.clone()),
+            ip_address: ip_address.to_owned(),
+        }
+    }
+
+    /// Only the caller's address: no user is known, or there is none.
+    pub fn caller(ip_address: &str) -> SessionFacts {
+        SessionFacts {
+            user: None,
+            session_id: None,
             ip_address: ip_address.to_owned(),
         }
     }
@@ -286,15 +296,17 @@ fn oauth_event(
             reason: failure.map(|(error, _)| error.to_owned()),
         },
         target: session
-            .map(|facts| facts.user.clone())
+            .and_then(|facts| facts.user.clone())
             .into_iter()
             .collect(),
         client: session.map(|facts| ClientInfo {
             ip_address: facts.ip_address.clone(),
         }),
-        authentication_context: session.map(|facts| AuthenticationContext {
-            external_session_id: facts.session_id.clone(),
-        }),
+        authentication_context: session.and_then(|facts| facts.session_id.clone()).map(
+            |external_session_id| AuthenticationContext {
+                external_session_id,
+            },
+        ),
         transaction: Transaction {
             transaction_type: "WEB".to_owned(),
             id: ids::okta_id("req"),

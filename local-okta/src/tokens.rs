@@ -24,7 +24,7 @@ use crate::grants::SignInSession;
 use crate::hook::{self, Effect, MintContext};
 use crate::ids;
 use crate::keys;
-use crate::org::{App, ClaimToken, User};
+use crate::org::{App, ClaimToken, Match, Org, User};
 use crate::startup::AppState;
 use crate::system_log::{self, HookEventFacts};
 
@@ -65,6 +65,10 @@ pub struct ProtocolParams<'a> {
 /// One request that mints tokens.
 #[derive(Debug, Clone)]
 pub struct Issue<'a> {
+    /// The org as it was when the request arrived.
+    pub org: &'a Org,
+    /// The access policy rule the request matched: its hook is the one called.
+    pub matched: Match<'a>,
     pub client: &'a App,
     pub subject: Option<Subject<'a>>,
     pub scopes: &'a [String],
@@ -178,7 +182,7 @@ pub fn sign(state: &AppState, tokens: MintedTokens) -> Result<Signed, Error> {
 
 /// The tokens as Okta builds them before the hook, without `iat`/`exp`.
 pub fn initial_tokens(state: &AppState, issue: &Issue<'_>) -> MintedTokens {
-    let org = &state.config.org;
+    let org = issue.org;
     let has = |scope: &str| issue.scopes.iter().any(|granted| granted == scope);
     let user = issue.subject.map(|subject| subject.user);
     let identity = issue
@@ -246,13 +250,13 @@ pub fn initial_tokens(state: &AppState, issue: &Issue<'_>) -> MintedTokens {
 
 /// Calls the rule's hook, if any, records the outcome and applies Okta's rules.
 async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> Minted {
-    let Some(hook) = state.config.org.active_hook() else {
+    let Some(hook) = issue.org.active_hook_of(issue.matched.rule) else {
         return Minted::Tokens(tokens);
     };
     let request_id = ids::okta_id("req");
     let context = MintContext {
         issuer: &state.config.issuer,
-        org: &state.config.org,
+        org: issue.org,
         issue,
         request_id: &request_id,
     };
@@ -279,9 +283,10 @@ async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> 
     let facts = HookEventFacts {
         hook_id: &hook.id,
         hook_name: &hook.name,
-        hook_url: hook.url.get_ref(),
+        hook_url: hook.url.as_str(),
         request_id: &request_id,
-        request_uri: &issue.site.url,
+        // A path, as Okta's event catalogue shows `request_uri`.
+        request_uri: url_path(&issue.site.url),
         trace_id: request.event_id.as_deref().unwrap_or_default(),
         duration_ms: duration.as_millis(),
     };
@@ -294,6 +299,18 @@ async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> 
     match evaluation.effect {
         Effect::Mint(tokens) => Minted::Tokens(tokens),
         Effect::Fail(description) => Minted::Refused(description),
+    }
+}
+
+/// The path of a URL: `https://org/oauth2/default/v1/token?x` → `/oauth2/default/v1/token`.
+fn url_path(url: &str) -> &str {
+    let without_query = url.split(['?', '#']).next().unwrap_or(url);
+    match without_query.find("://") {
+        Some(scheme_end) => {
+            let rest = &without_query[scheme_end + 3..];
+            rest.find('/').map_or("/", |path| &rest[path..])
+        }
+        None => without_query,
     }
 }
 
@@ -316,7 +333,7 @@ fn object(value: Value) -> Map<String, Value> {
 /// expiry, and that it was not revoked. Returns its claims.
 pub fn verify_access_token(state: &AppState, token: &str) -> Result<Map<String, Value>, String> {
     let mut validation = validation(state);
-    validation.set_audience(&[&state.config.org.authorization_server.audience]);
+    validation.set_audience(&[&state.org().authorization_server.audience]);
     let claims: Map<String, Value> = state
         .keys
         .verify(token, &validation)
@@ -339,12 +356,8 @@ pub fn verify_id_token(
     allow_expired: bool,
 ) -> Result<Map<String, Value>, String> {
     let mut validation = validation(state);
-    let audiences: Vec<&str> = state
-        .config
-        .org
-        .all_apps()
-        .map(|app| app.client_id.as_str())
-        .collect();
+    let org = state.org();
+    let audiences: Vec<&str> = org.all_apps().map(|app| app.client_id.as_str()).collect();
     validation.set_audience(&audiences);
     validation.validate_exp = !allow_expired;
     state

@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::patch::{MintedToken, MintedTokens};
+
 /// The only event type a token inline hook receives.
 pub const EVENT_TYPE: &str = "com.okta.oauth2.tokens.transform";
 
@@ -422,7 +424,40 @@ pub struct RefreshToken {
     pub jti: Option<String>,
 }
 
+/// Okta's documented example request (with its placeholder domain), the
+/// body a tool can send to `execute` as Okta's Preview would, once it has set
+/// the user it wants.
+pub const OKTA_EXAMPLE_REQUEST: &str =
+    include_str!("../tests/fixtures/okta-reference-request.json");
+
+/// A token's lifetime when the request does not say (Okta's default, an hour).
+pub const DEFAULT_LIFETIME_SECONDS: u64 = 3600;
+
 impl TokenHookRequest {
+    /// The tokens this request says are being minted, as Okta's rules see
+    /// them: what [`crate::process_response`] patches.
+    pub fn minted_tokens(&self) -> MintedTokens {
+        let lifetime = |info: &Option<TokenInfo>| {
+            info.as_ref()
+                .and_then(|info| info.lifetime.as_ref())
+                .and_then(|lifetime| lifetime.expiration)
+                .map_or(DEFAULT_LIFETIME_SECONDS, u64::from)
+        };
+        MintedTokens {
+            identity: self.data.identity.as_ref().map(|identity| MintedToken {
+                claims: match serde_json::to_value(&identity.claims) {
+                    Ok(Value::Object(claims)) => claims,
+                    _ => Map::new(),
+                },
+                lifetime_seconds: lifetime(&identity.token),
+            }),
+            access: self.data.access.as_ref().map(|access| MintedToken {
+                claims: access.claims.clone(),
+                lifetime_seconds: lifetime(&access.token),
+            }),
+        }
+    }
+
     /// The login a hook should look up: `data.identity.claims.preferred_username`,
     /// as the guide's hook does. `None` when no ID token is being minted.
     pub fn preferred_username(&self) -> Option<&str> {

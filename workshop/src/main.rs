@@ -32,10 +32,13 @@ async fn run() -> Result<(), Error> {
         )?),
         Mode::RealOrg(_) => None,
     };
-    let local_client = org.as_ref().map(|org| LocalClient {
-        client_id: org.app.client_id.clone(),
-        client_secret: org.app.client_secret.clone(),
-    });
+    let local_client =
+        org.as_ref()
+            .and_then(DemoOrg::sample_app)
+            .map(|(client_id, client_secret)| LocalClient {
+                client_id: client_id.to_owned(),
+                client_secret: client_secret.to_owned(),
+            });
     let has_dotenv = Path::new(".env").exists();
     let plan = plan::plan(var, testenv.as_ref(), has_dotenv, local_client.as_ref())?;
     for note in &plan.notes {

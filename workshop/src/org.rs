@@ -23,8 +23,9 @@ pub struct DemoOrg {
     pub org: OrgSettings,
     /// `[[users]]`.
     pub users: Vec<DemoUser>,
-    /// `[app]`.
-    pub app: DemoApp,
+    /// `[[apps]]`: the sample app is the first web app.
+    #[serde(default)]
+    pub apps: Vec<DemoApp>,
 }
 
 /// `[org]`: the one password every demo user has.
@@ -41,13 +42,16 @@ pub struct DemoUser {
     pub login: String,
 }
 
-/// `[app]`: the sample app's client at local-okta.
+/// `[[apps]]`: an app integration at local-okta.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct DemoApp {
-    /// Its client id.
+    /// `web` when left out.
+    #[serde(rename = "type", default)]
+    pub app_type: Option<String>,
     pub client_id: String,
-    /// Its client secret, a published demo value.
-    pub client_secret: String,
+    /// A published demo value; `browser` apps have none.
+    #[serde(default)]
+    pub client_secret: Option<String>,
 }
 
 impl DemoOrg {
@@ -68,6 +72,14 @@ impl DemoOrg {
         };
         toml::from_str(&text).map_err(|source| Error::OrgFile { origin, source })
     }
+
+    /// The sample app's client: the first web app, with its secret.
+    pub fn sample_app(&self) -> Option<(&str, &str)> {
+        self.apps
+            .iter()
+            .filter(|app| app.app_type.as_deref().is_none_or(|kind| kind == "web"))
+            .find_map(|app| Some((app.client_id.as_str(), app.client_secret.as_deref()?)))
+    }
 }
 
 #[cfg(test)]
@@ -79,7 +91,10 @@ mod tests {
         let org = DemoOrg::read(None).expect("the built-in org");
         let logins: Vec<&str> = org.users.iter().map(|user| user.login.as_str()).collect();
         assert!(logins.contains(&"jessie.smith@example.com"), "{logins:?}");
-        assert_eq!(org.app.client_id, "0oa1lok7asampleapp0x");
+        assert_eq!(
+            org.sample_app().map(|(id, _)| id),
+            Some("0oa1lok7asampleapp0x")
+        );
     }
 
     #[test]

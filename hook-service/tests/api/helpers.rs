@@ -13,9 +13,8 @@ use tokio::net::TcpListener;
 /// The guide's hook registration: `Authorization: Basic base64(admin:supersecret)`.
 pub const GUIDE_AUTHORIZATION: &str = "Basic YWRtaW46c3VwZXJzZWNyZXQ=";
 
-/// Okta's documented example request, the fixture the `token-hook` crate keeps.
-const REFERENCE_REQUEST: &str =
-    include_str!("../../../shared/tests/fixtures/okta-reference-request.json");
+/// Okta's documented example request, the one copy the `token-hook` crate keeps.
+const REFERENCE_REQUEST: &str = token_hook::request::OKTA_EXAMPLE_REQUEST;
 
 /// A running service and what a test needs to talk to it.
 pub struct TestApp {

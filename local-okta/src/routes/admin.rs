@@ -11,7 +11,7 @@ use crate::startup::SharedState;
 
 /// `GET /`: users, app, server, rule and hook.
 pub async fn home(State(state): State<SharedState>) -> Result<Html<String>, Error> {
-    Ok(Html(pages::home(&state.config.org, &state.config.issuer)?))
+    Ok(Html(pages::home(&state.org(), &state.config.issuer)?))
 }
 
 /// `GET /admin/logs`: the System Log, newest first.

@@ -76,7 +76,10 @@ enum ResponseMode {
 #[derive(Debug, Clone)]
 struct ValidRequest {
     client_id: String,
+    /// Where answers go: the registered URI, as registered.
     redirect_uri: String,
+    /// The `redirect_uri` as sent, which the code exchange must repeat.
+    sent_redirect_uri: String,
     flow: Flow,
     mode: ResponseMode,
     params: AuthorizeParams,
@@ -129,7 +132,8 @@ pub async fn authorize(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
     let query = query.unwrap_or_default();
-    let valid = match parse_and_validate(&state.config.org, &query) {
+    let org = state.org();
+    let valid = match parse_and_validate(&org, &query) {
         Ok(valid) => valid,
         Err(refusal) => return Ok(refusal.into_response()),
     };
@@ -137,7 +141,7 @@ pub async fn authorize(
     match (signed_in, valid.params.prompt.as_deref()) {
         (Some(signed_in), prompt) if prompt != Some("login") => {
             let site = authorize_site(&state, &query, peer);
-            complete(&state, valid, signed_in, site).await
+            complete(&state, &org, valid, signed_in, site).await
         }
         (_, Some("none")) => Ok(Refusal::Redirect {
             redirect_uri: valid.redirect_uri,
@@ -149,8 +153,8 @@ pub async fn authorize(
         }
         .into_response()),
         _ => {
-            let app = client_name(&state.config.org, &valid.client_id);
-            Ok(Html(pages::sign_in(&state.config.org, app, &query, None)?).into_response())
+            let app = client_name(&org, &valid.client_id);
+            Ok(Html(pages::sign_in(&org, app, &query, None)?).into_response())
         }
     }
 }
@@ -173,19 +177,19 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, Error> {
     // The carried request came back from the browser: check it all again.
-    let valid = match parse_and_validate(&state.config.org, &form.authorize_query) {
+    let org = state.org();
+    let valid = match parse_and_validate(&org, &form.authorize_query) {
         Ok(valid) => valid,
         Err(refusal) => return Ok(refusal.into_response()),
     };
-    let org = &state.config.org;
     let expected = org.org.demo_password.expose_secret().as_bytes();
     let password_ok: bool = form.password.as_bytes().ct_eq(expected).into();
     let user = org.user_by_login(&form.username).filter(|_| password_ok);
     let Some(user) = user else {
         tracing::info!(username = %form.username, "sign-in failed");
         let message = "Unable to sign in: unknown username or wrong password.";
-        let app = client_name(org, &valid.client_id);
-        let page = pages::sign_in(org, app, &form.authorize_query, Some(message))?;
+        let app = client_name(&org, &valid.client_id);
+        let page = pages::sign_in(&org, app, &form.authorize_query, Some(message))?;
         return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
     };
     // A new session id at sign-in, so a planted cookie is worth nothing.
@@ -199,7 +203,7 @@ pub async fn sign_in(
     tracing::info!(login = %user.login, "signed in");
     // The hook sees the authorize request the form answers, as Okta's does.
     let site = authorize_site(&state, &form.authorize_query, peer);
-    complete(&state, valid, signed_in, site).await
+    complete(&state, &org, valid, signed_in, site).await
 }
 
 /// The authorize request as it arrived, for the hook's `data.context.request`.
@@ -215,11 +219,11 @@ fn authorize_site(state: &SharedState, query: &str, peer: SocketAddr) -> Site {
 /// code bound to the tokens, or with the tokens themselves (implicit).
 async fn complete(
     state: &SharedState,
+    org: &Org,
     valid: ValidRequest,
     signed_in: SignInSession,
     site: Site,
 ) -> Result<Response, Error> {
-    let org = &state.config.org;
     let (Some(client), Some(user)) = (
         org.client(&valid.client_id),
         org.user_by_id(&signed_in.user_id),
@@ -227,6 +231,30 @@ async fn complete(
         return Err(Error::BadPage(
             "The app or the user of this sign-in no longer exists.".to_owned(),
         ));
+    };
+    let refuse = |error: &'static str, description: &str| {
+        Ok(Refusal::Redirect {
+            redirect_uri: valid.redirect_uri.clone(),
+            mode: valid.mode,
+            state: Some(valid.state.clone()),
+            error,
+            description: description.to_owned(),
+        }
+        .into_response())
+    };
+    // Okta lets a user into an app only through an assigned group.
+    if !org.is_assigned(client, user) {
+        return refuse(
+            "access_denied",
+            "User is not assigned to the client application.",
+        );
+    }
+    let grant_type = match valid.flow {
+        Flow::Code => "authorization_code",
+        Flow::Implicit { .. } => "implicit",
+    };
+    let Some(matched) = org.matching_rule(&client.client_id, grant_type, Some(user)) else {
+        return refuse("no_matching_policy", NO_MATCHING_POLICY);
     };
     let has = |scope: &str| valid.scopes.iter().any(|granted| granted == scope);
     let (mint_identity, mint_access) = match valid.flow {
@@ -238,6 +266,8 @@ async fn complete(
         (valid.flow == Flow::Code && has("offline_access") && client.allows_grant("refresh_token"))
             .then(|| (ids::secret_token(), ids::okta_id("oar")));
     let issue = Issue {
+        org,
+        matched,
         client,
         subject: Some(Subject {
             user,
@@ -249,7 +279,7 @@ async fn complete(
             grant_type: None,
             response_type: valid.params.response_type.as_deref(),
             response_mode: valid.params.response_mode.as_deref(),
-            redirect_uri: Some(&valid.redirect_uri),
+            redirect_uri: Some(&valid.sent_redirect_uri),
             state: Some(&valid.state),
         },
         mint_identity,
@@ -294,7 +324,7 @@ async fn complete(
                 code,
                 AuthorizationCode {
                     client_id: valid.client_id,
-                    redirect_uri: valid.redirect_uri,
+                    redirect_uri: valid.sent_redirect_uri,
                     scopes: valid.scopes,
                     state: valid.state,
                     code_challenge: valid.code_challenge,
@@ -353,10 +383,10 @@ fn validate(org: &Org, params: AuthorizeParams) -> Result<ValidRequest, Refusal>
             "invalid_client: the client_id is missing or not registered in this org.".to_owned(),
         ));
     };
-    let redirect_uri = params
-        .redirect_uri
-        .clone()
-        .filter(|uri| client.has_redirect_uri(uri))
+    let sent_redirect_uri = params.redirect_uri.clone().unwrap_or_default();
+    let redirect_uri = client
+        .registered_redirect_uri(&sent_redirect_uri)
+        .map(str::to_owned)
         .ok_or_else(|| {
             Refusal::Page(
                 "invalid_request: the 'redirect_uri' parameter must be a Login redirect URI \
@@ -413,6 +443,23 @@ fn validate(org: &Org, params: AuthorizeParams) -> Result<ValidRequest, Refusal>
     let scopes = check_scopes(org, params.scope.as_deref())
         .map_err(|description| refuse(mode, "invalid_scope", &description))?;
     if matches!(flow, Flow::Implicit { id_token: true, .. })
+        && !scopes.iter().any(|scope| scope == "openid")
+    {
+        return Err(refuse(
+            mode,
+            "invalid_scope",
+            "An ID token was requested, but the 'openid' scope was not.",
+        ));
+    }
+    // A public client has no secret: PKCE is what ties the code to it.
+    if flow == Flow::Code && client.client_secret.is_none() && params.code_challenge.is_none() {
+        return Err(refuse(
+            mode,
+            "invalid_request",
+            "PKCE code challenge is required when the client is a public client.",
+        ));
+    }
+    if matches!(flow, Flow::Implicit { id_token: true, .. })
         && params.nonce.as_deref().is_none_or(str::is_empty)
     {
         // OpenID Connect Core §3.2.2.1: an ID token from the front channel needs a nonce.
@@ -437,6 +484,7 @@ fn validate(org: &Org, params: AuthorizeParams) -> Result<ValidRequest, Refusal>
     Ok(ValidRequest {
         client_id: client.client_id.clone(),
         redirect_uri,
+        sent_redirect_uri,
         flow,
         mode,
         state,
@@ -468,8 +516,13 @@ fn parse_flow(response_type: Option<&str>) -> Option<Flow> {
     }
 }
 
-/// The app must be allowed the grant, and the access policy's rule must
-/// match it, as in Okta. Errors are `(error, error_description)`.
+/// What Okta says when no access policy rule matches a request.
+pub const NO_MATCHING_POLICY: &str =
+    "Policy evaluation failed for this request, please check the policy configurations.";
+
+/// The app must be allowed the grant, and an access policy rule must match
+/// it (for any user: the user's groups are checked once they are known).
+/// Errors are `(error, error_description)`.
 pub fn check_grant(
     org: &Org,
     client: &App,
@@ -481,17 +534,11 @@ pub fn check_grant(
             format!("The client is not authorized to use the provided grant type ({grant_type})."),
         ));
     }
-    if !org
-        .authorization_server
-        .policy
-        .rule
-        .allows_grant(grant_type)
+    if org
+        .matching_rule(&client.client_id, grant_type, None)
+        .is_none()
     {
-        return Err((
-            "no_matching_policy",
-            "Policy evaluation failed for this request, please check the policy configurations."
-                .to_owned(),
-        ));
+        return Err(("no_matching_policy", NO_MATCHING_POLICY.to_owned()));
     }
     Ok(())
 }

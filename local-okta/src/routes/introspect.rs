@@ -1,4 +1,9 @@
 //! `POST /v1/introspect` (RFC 7662) and `POST /v1/revoke` (RFC 7009).
+//!
+//! A client learns about, and revokes, only the tokens issued to it: as
+//! Okta does, another client's token is `{"active": false}` at introspection
+//! and left alone at revocation (RFC 7009 §2.1 says the server verifies the
+//! token was issued to the client making the request).
 
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
@@ -20,22 +25,32 @@ pub struct TokenForm {
     client_secret: Option<String>,
 }
 
+/// The calling client's id, and the token it asks about.
 fn authenticated(
     state: &SharedState,
     headers: &HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
-) -> Result<String, Error> {
+) -> Result<(String, String), Error> {
     let Form(form) = form.map_err(|rejection| {
         Error::oauth("invalid_request", format!("Malformed request: {rejection}"))
     })?;
-    authenticate_client(
-        &state.config.org,
+    let org = state.org();
+    let client = authenticate_client(
+        &org,
         headers,
         form.client_id.as_deref(),
         form.client_secret.as_deref(),
     )?;
-    form.token
-        .ok_or_else(|| Error::oauth("invalid_request", "The 'token' is required."))
+    let token = form
+        .token
+        .ok_or_else(|| Error::oauth("invalid_request", "The 'token' is required."))?;
+    Ok((client.client_id.clone(), token))
+}
+
+/// Whether `claims` were issued to `client_id` (`cid` of an access token,
+/// `aud` of an ID token).
+fn issued_to(claims: &serde_json::Map<String, Value>, key: &str, client_id: &str) -> bool {
+    claims.get(key).and_then(Value::as_str) == Some(client_id)
 }
 
 /// `POST /v1/introspect`: `{"active": true, …}` for a live token, else
@@ -45,8 +60,10 @@ pub async fn introspect(
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Result<Json<Value>, Error> {
-    let token = authenticated(&state, &headers, form)?;
-    if let Ok(claims) = verify_access_token(&state, &token) {
+    let (client_id, token) = authenticated(&state, &headers, form)?;
+    if let Ok(claims) = verify_access_token(&state, &token)
+        && issued_to(&claims, "cid", &client_id)
+    {
         let mut answer = json!({ "active": true, "token_type": "Bearer",
             "client_id": claims.get("cid"), "username": claims.get("sub") });
         if let (Some(answer), Some(scopes)) = (answer.as_object_mut(), claims.get("scp")) {
@@ -67,12 +84,18 @@ pub async fn introspect(
         }
         return Ok(Json(answer));
     }
-    if let Some(grant) = state.grants.refresh_grant(&token) {
+    if let Some(grant) = state
+        .grants
+        .refresh_grant(&token)
+        .filter(|grant| grant.client_id == client_id)
+    {
         return Ok(Json(json!({ "active": true, "token_type": "refresh_token",
             "client_id": grant.client_id, "scope": grant.scopes.join(" "),
             "uid": grant.session.user_id, "jti": grant.jti })));
     }
-    if let Ok(claims) = verify_id_token(&state, &token, false) {
+    if let Ok(claims) = verify_id_token(&state, &token, false)
+        && issued_to(&claims, "aud", &client_id)
+    {
         let mut answer = Value::Object(claims);
         answer["active"] = Value::Bool(true);
         answer["token_type"] = Value::from("id_token");
@@ -88,9 +111,10 @@ pub async fn revoke(
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Result<StatusCode, Error> {
-    let token = authenticated(&state, &headers, form)?;
-    if !state.grants.revoke_refresh_token(&token)
+    let (client_id, token) = authenticated(&state, &headers, form)?;
+    if !state.grants.revoke_refresh_token(&token, &client_id)
         && let Ok(claims) = verify_access_token(&state, &token)
+        && issued_to(&claims, "cid", &client_id)
         && let Some(jti) = claims.get("jti").and_then(Value::as_str)
     {
         state.grants.revoke_access_token(jti);

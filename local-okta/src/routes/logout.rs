@@ -28,6 +28,7 @@ pub async fn logout(
     Query(params): Query<LogoutParams>,
 ) -> Result<Response, Error> {
     // The app the hint was issued to: its sign-out URIs are the ones allowed.
+    let org = state.org();
     let mut app = None;
     if let Some(hint) = &params.id_token_hint {
         // An expired ID token is a fine hint: users sign out of old sessions.
@@ -35,7 +36,7 @@ pub async fn logout(
             Error::BadPage(format!("The 'id_token_hint' is invalid: {reason}"))
         })?;
         let audience = claims.get("aud").and_then(|aud| aud.as_str());
-        app = audience.and_then(|client_id| state.config.org.client(client_id));
+        app = audience.and_then(|client_id| org.client(client_id).cloned());
     }
     let redirect = match &params.post_logout_redirect_uri {
         None => None,

@@ -1,7 +1,7 @@
 //! local-okta's routes, one module per endpoint or page group.
 
 pub mod admin;
-pub mod api;
+
 pub mod authorize;
 pub mod client_auth;
 pub mod discovery;

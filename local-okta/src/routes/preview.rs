@@ -10,17 +10,17 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use serde::Deserialize;
-use serde_json::{Map, Value};
-use token_hook::{MintedToken, MintedTokens, TokenHookRequest};
+use serde_json::Value;
+use token_hook::{MintedTokens, TokenHookRequest};
 
 use crate::error::Error;
 use crate::grants::SignInSession;
 use crate::hook::{self, CallResult, Effect, MintContext};
 use crate::ids;
-use crate::org::{App, InlineHook, User};
+use crate::org::{InlineHook, Org, User};
 use crate::pages::{ClaimChange, PreviewPage, PreviewResult};
 use crate::startup::SharedState;
-use crate::tokens::{self, DEFAULT_LIFETIME_SECONDS, Issue, ProtocolParams, Site, Subject};
+use crate::tokens::{self, Issue, ProtocolParams, Site, Subject};
 
 /// Grant types Preview can generate requests for: every grant that calls the hook.
 pub const GRANT_TYPES: &[&str] = &[
@@ -44,8 +44,8 @@ pub async fn preview_form(
     State(state): State<SharedState>,
     Query(params): Query<GenerateParams>,
 ) -> Result<Html<String>, Error> {
-    let hook = registered_hook(&state)?;
-    let org = &state.config.org;
+    let org = state.org();
+    let hook = registered_hook(&org)?;
     let login = params
         .user
         .as_deref()
@@ -59,15 +59,28 @@ pub async fn preview_form(
         .filter(|grant| GRANT_TYPES.contains(grant))
         .unwrap_or(GRANT_TYPES[0]);
     let scope = params.scope.as_deref().unwrap_or(DEFAULT_SCOPE);
-    let request = generate(&state, user, grant, scope);
-    let request = serde_json::to_string_pretty(&request).unwrap_or_default();
-    render(&state, hook, &user.login, grant, scope, &request, None)
+    let request = match generate(&state, &org, user, grant, scope) {
+        Ok(request) => serde_json::to_string_pretty(&request).unwrap_or_default(),
+        Err(problem) => format!("{{}}\n\nlocal-okta cannot generate this request: {problem}"),
+    };
+    let choice = Choice {
+        login: &user.login,
+        grant,
+        scope,
+    };
+    render(&org, hook, &choice, &request, None)
 }
 
-/// "View Response" form.
+/// "View Response" form: the request, and the choices it was generated with.
 #[derive(Debug, Deserialize)]
 pub struct SendForm {
     request: String,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    grant_type: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 /// `POST /admin/preview`: sends the (edited) request to the hook.
@@ -75,7 +88,8 @@ pub async fn preview_send(
     State(state): State<SharedState>,
     Form(form): Form<SendForm>,
 ) -> Result<Html<String>, Error> {
-    let hook = registered_hook(&state)?;
+    let org = state.org();
+    let hook = registered_hook(&org)?;
     let result = match serde_json::from_str::<Value>(&form.request) {
         Ok(request) => send(&state, hook, &request).await,
         Err(error) => PreviewResult {
@@ -84,131 +98,123 @@ pub async fn preview_send(
             ..PreviewResult::default()
         },
     };
-    let login = first_login(&state.config.org.users);
-    render(
-        &state,
-        hook,
-        login,
-        GRANT_TYPES[0],
-        DEFAULT_SCOPE,
-        &form.request,
-        Some(result),
-    )
+    // The page comes back with the choices the request was generated with.
+    let choice = Choice {
+        login: form
+            .user
+            .as_deref()
+            .unwrap_or_else(|| first_login(&org.users)),
+        grant: form
+            .grant_type
+            .as_deref()
+            .filter(|grant| GRANT_TYPES.contains(grant))
+            .unwrap_or(GRANT_TYPES[0]),
+        scope: form.scope.as_deref().unwrap_or(DEFAULT_SCOPE),
+    };
+    render(&org, hook, &choice, &form.request, Some(result))
+}
+
+/// What the form was filled with.
+#[derive(Debug, Clone, Copy)]
+struct Choice<'a> {
+    login: &'a str,
+    grant: &'a str,
+    scope: &'a str,
 }
 
 /// The request Okta would send for this user, grant and scopes, built as
 /// local-okta builds it for a real sign-in at the endpoint where that grant
 /// calls the hook: `/v1/authorize` for the code and implicit flows,
-/// `/v1/token` for refresh and client credentials.
+/// `/v1/token` for refresh and client credentials. The app is the first
+/// one allowed the grant. Fails when no app or no access policy rule would
+/// let the request through, as a real one would fail.
 pub fn generate(
     state: &SharedState,
+    org: &Org,
     user: &User,
     grant_type: &str,
     scope: &str,
-) -> TokenHookRequest {
-    let org = &state.config.org;
-    let mut scopes: Vec<String> = scope.split_whitespace().map(str::to_owned).collect();
+) -> Result<TokenHookRequest, String> {
+    let client = org
+        .all_apps()
+        .find(|app| app.allows_grant(grant_type))
+        .ok_or_else(|| format!("no app integration is allowed the {grant_type} grant"))?;
+    let with_user = grant_type != "client_credentials";
+    let matched = org
+        .matching_rule(&client.client_id, grant_type, with_user.then_some(user))
+        .ok_or_else(|| format!("no access policy rule matches the {grant_type} grant"))?;
+    let scopes: Vec<String> = if with_user {
+        scope.split_whitespace().map(str::to_owned).collect()
+    } else {
+        // Only the server's own scopes make sense without a user.
+        org.authorization_server.scopes.clone()
+    };
+    let has = |wanted: &str| scopes.iter().any(|scope| scope == wanted);
     let session = SignInSession {
         id: ids::okta_id("102"),
         user_id: user.id.clone(),
         auth_time: time::OffsetDateTime::now_utc().unix_timestamp(),
     };
-    let subject = Subject {
+    let subject = with_user.then_some(Subject {
         user,
         session: &session,
-    };
-    let web_redirect = org.app.redirect_uris.first().cloned().unwrap_or_default();
+    });
     let issuer = &state.config.issuer;
-    let authorize_url = |client: &App, response_type: &str, redirect_uri: &str| {
-        let query = serde_urlencoded::to_string([
-            ("client_id", client.client_id.as_str()),
-            ("response_type", response_type),
-            ("scope", &scopes.join(" ")),
-            ("redirect_uri", redirect_uri),
-            ("state", "preview-state"),
-            ("nonce", "preview-nonce"),
-        ])
-        .unwrap_or_default();
-        format!("{issuer}/v1/authorize?{query}")
+    let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
+    let response_type = match grant_type {
+        "implicit" => Some("id_token token"),
+        "authorization_code" => Some("code"),
+        _ => None,
     };
-    let token_site = Site {
-        method: "POST".to_owned(),
-        url: format!("{issuer}/v1/token"),
-        ip_address: "127.0.0.1".to_owned(),
+    let site = match response_type {
+        // The authorize request as a browser would send it: exactly these parameters.
+        Some(response_type) => {
+            let query = serde_urlencoded::to_string([
+                ("client_id", client.client_id.as_str()),
+                ("response_type", response_type),
+                ("scope", &scopes.join(" ")),
+                ("redirect_uri", &redirect_uri),
+                ("state", "preview-state"),
+                ("nonce", "preview-nonce"),
+            ])
+            .unwrap_or_default();
+            Site {
+                method: "GET".to_owned(),
+                url: format!("{issuer}/v1/authorize?{query}"),
+                ip_address: "127.0.0.1".to_owned(),
+            }
+        }
+        None => Site {
+            method: "POST".to_owned(),
+            url: format!("{issuer}/v1/token"),
+            ip_address: "127.0.0.1".to_owned(),
+        },
     };
-    let has_openid = scopes.iter().any(|scope| scope == "openid");
+    let at_authorize = response_type.is_some();
     let refresh_jti = ids::okta_id("oar");
-    let (client, site, subject, protocol, mint_identity, refresh) = match grant_type {
-        "implicit" => {
-            let spa = org
-                .all_apps()
-                .find(|app| app.allows_grant("implicit"))
-                .unwrap_or(&org.app);
-            let redirect = spa.redirect_uris.first().cloned().unwrap_or_default();
-            let site = Site {
-                method: "GET".to_owned(),
-                url: authorize_url(spa, "id_token token", &redirect),
-                ip_address: "127.0.0.1".to_owned(),
-            };
-            let protocol = Protocol::authorize("id_token token", "fragment");
-            (spa, site, Some(subject), protocol, has_openid, None)
-        }
-        "refresh_token" => {
-            let protocol = Protocol::token("refresh_token");
-            let refresh = Some(refresh_jti.as_str());
-            (
-                &org.app,
-                token_site,
-                Some(subject),
-                protocol,
-                has_openid,
-                refresh,
-            )
-        }
-        "client_credentials" => {
-            let service = org
-                .all_apps()
-                .find(|app| app.allows_grant("client_credentials"))
-                .unwrap_or(&org.app);
-            // Only the server's own scopes make sense without a user.
-            scopes = org.authorization_server.scopes.clone();
-            let protocol = Protocol::token("client_credentials");
-            (service, token_site, None, protocol, false, None)
-        }
-        _ => {
-            let site = Site {
-                method: "GET".to_owned(),
-                url: authorize_url(&org.app, "code", &web_redirect),
-                ip_address: "127.0.0.1".to_owned(),
-            };
-            let protocol = Protocol::authorize("code", "query");
-            (&org.app, site, Some(subject), protocol, has_openid, None)
-        }
-    };
-    let redirect_uri = match grant_type {
-        "implicit" => client.redirect_uris.first().cloned(),
-        "authorization_code" => Some(web_redirect.clone()),
+    let refresh = match grant_type {
+        "refresh_token" => Some(refresh_jti.as_str()),
+        "authorization_code" if has("offline_access") => Some(refresh_jti.as_str()),
         _ => None,
     };
     let issue = Issue {
+        org,
+        matched,
         client,
         subject,
         scopes: &scopes,
-        nonce: Some("preview-nonce").filter(|_| subject.is_some()),
+        nonce: at_authorize.then_some("preview-nonce"),
         protocol: ProtocolParams {
-            grant_type: protocol.grant_type,
-            response_type: protocol.response_type,
-            response_mode: protocol.response_mode,
-            redirect_uri: redirect_uri.as_deref(),
-            state: subject
-                .is_some()
-                .then_some("preview-state")
-                .filter(|_| protocol.grant_type.is_none()),
+            grant_type: (!at_authorize).then_some(grant_type),
+            response_type,
+            response_mode: None,
+            redirect_uri: at_authorize.then_some(redirect_uri.as_str()),
+            state: at_authorize.then_some("preview-state"),
         },
-        mint_identity,
+        mint_identity: with_user && has("openid"),
         mint_access: true,
         refresh_jti: refresh,
-        original_refresh_jti: refresh,
+        original_refresh_jti: (grant_type == "refresh_token").then_some(refresh_jti.as_str()),
         site: &site,
     };
     let tokens = tokens::initial_tokens(state, &issue);
@@ -219,39 +225,13 @@ pub fn generate(
         issue: &issue,
         request_id: &request_id,
     };
-    hook::build_request(&context, &tokens)
-}
-
-/// The protocol parameters a generated request reports as sent.
-#[derive(Debug, Clone, Copy)]
-struct Protocol {
-    grant_type: Option<&'static str>,
-    response_type: Option<&'static str>,
-    response_mode: Option<&'static str>,
-}
-
-impl Protocol {
-    fn authorize(response_type: &'static str, response_mode: &'static str) -> Protocol {
-        Protocol {
-            grant_type: None,
-            response_type: Some(response_type),
-            response_mode: Some(response_mode),
-        }
-    }
-
-    fn token(grant_type: &'static str) -> Protocol {
-        Protocol {
-            grant_type: Some(grant_type),
-            response_type: None,
-            response_mode: None,
-        }
-    }
+    Ok(hook::build_request(&context, &tokens))
 }
 
 /// Sends `request` to the hook and describes what Okta would do.
 pub async fn send(state: &SharedState, hook: &InlineHook, request: &Value) -> PreviewResult {
     let tokens = serde_json::from_value::<TokenHookRequest>(request.clone())
-        .map(|request| tokens_in(&request))
+        .map(|request| request.minted_tokens())
         .unwrap_or_default();
     let (result, _) =
         hook::call(&state.hook_client, hook, request, state.config.hook_timeout).await;
@@ -291,34 +271,6 @@ pub async fn send(state: &SharedState, hook: &InlineHook, request: &Value) -> Pr
     }
 }
 
-/// The tokens a request describes, as the rules see them.
-fn tokens_in(request: &TokenHookRequest) -> MintedTokens {
-    let token = |claims: Value, lifetime: Option<u32>| MintedToken {
-        claims: match claims {
-            Value::Object(claims) => claims,
-            _ => Map::new(),
-        },
-        lifetime_seconds: lifetime.map_or(DEFAULT_LIFETIME_SECONDS, u64::from),
-    };
-    let lifetime = |info: &Option<token_hook::request::TokenInfo>| {
-        info.as_ref()
-            .and_then(|info| info.lifetime.as_ref())
-            .and_then(|l| l.expiration)
-    };
-    MintedTokens {
-        identity: request.data.identity.as_ref().map(|identity| {
-            let claims = serde_json::to_value(&identity.claims).unwrap_or_default();
-            token(claims, lifetime(&identity.token))
-        }),
-        access: request.data.access.as_ref().map(|access| {
-            token(
-                Value::Object(access.claims.clone()),
-                lifetime(&access.token),
-            )
-        }),
-    }
-}
-
 fn changes(before: &MintedTokens, after: &MintedTokens) -> Vec<ClaimChange> {
     let mut changes = Vec::new();
     let pairs = [
@@ -353,13 +305,11 @@ fn changes(before: &MintedTokens, after: &MintedTokens) -> Vec<ClaimChange> {
     changes
 }
 
-fn registered_hook(state: &SharedState) -> Result<&InlineHook, Error> {
-    state
-        .config
-        .org
-        .inline_hook
-        .as_ref()
-        .ok_or_else(|| Error::BadPage("No inline hook is registered in org.toml.".to_owned()))
+/// The hook Preview calls: the one a rule uses, else the first registered.
+fn registered_hook(org: &Org) -> Result<&InlineHook, Error> {
+    org.active_hook()
+        .or_else(|| org.inline_hooks.first())
+        .ok_or_else(|| Error::BadPage("No inline hook is registered.".to_owned()))
 }
 
 fn first_login(users: &[User]) -> &str {
@@ -374,24 +324,20 @@ fn pretty(body: &[u8]) -> String {
 }
 
 fn render(
-    state: &SharedState,
+    org: &Org,
     hook: &InlineHook,
-    login: &str,
-    grant: &str,
-    scope: &str,
+    choice: &Choice<'_>,
     request: &str,
     result: Option<PreviewResult>,
 ) -> Result<Html<String>, Error> {
-    let org = &state.config.org;
     let page = PreviewPage {
         hook_name: &hook.name,
         users: &org.users,
-        selected_user: login,
-        app_name: &org.app.name,
+        selected_user: choice.login,
         server_name: &org.authorization_server.name,
         grant_types: GRANT_TYPES,
-        selected_grant: grant,
-        scope,
+        selected_grant: choice.grant,
+        scope: choice.scope,
         request,
         result,
     };

@@ -25,9 +25,9 @@ use token_hook::MintedTokens;
 
 use crate::error::{Error, no_store};
 use crate::grants::{RefreshGrant, SignInSession};
-use crate::org::{App, User};
+use crate::org::{App, Match, Org, User};
 use crate::routes::authorize::{
-    OIDC_SCOPES, check_grant as check_grant_at_authorize, check_scopes,
+    NO_MATCHING_POLICY, OIDC_SCOPES, check_grant as check_grant_at_authorize, check_scopes,
 };
 use crate::routes::client_auth::authenticate_client;
 use crate::startup::SharedState;
@@ -60,9 +60,9 @@ pub async fn token(
             format!("The token request is malformed: {rejection}"),
         )
     })?;
-    let org = &state.config.org;
+    let org = state.org();
     let client = authenticate_client(
-        org,
+        &org,
         &headers,
         form.client_id.as_deref(),
         form.client_secret.as_deref(),
@@ -73,9 +73,11 @@ pub async fn token(
         ip_address: peer.ip().to_string(),
     };
     let answer = match form.grant_type.as_deref() {
-        Some("authorization_code") => code_grant(&state, client, &form, &site),
-        Some("refresh_token") => refresh_grant(&state, client, &form, &site).await,
-        Some("client_credentials") => client_credentials_grant(&state, client, &form, &site).await,
+        Some("authorization_code") => code_grant(&state, &org, client, &form, &site),
+        Some("refresh_token") => refresh_grant(&state, &org, client, &form, &site).await,
+        Some("client_credentials") => {
+            client_credentials_grant(&state, &org, client, &form, &site).await
+        }
         Some(other) => Err(Error::oauth(
             "unsupported_grant_type",
             format!("The grant type '{other}' is not supported."),
@@ -97,7 +99,7 @@ pub async fn token(
                 state.system_log.record(system_log::oauth_failure(
                     system_log::GRANT_FAILURE,
                     &Party::client(client),
-                    None,
+                    Some(&SessionFacts::caller(&site.ip_address)),
                     code,
                     description,
                 ));
@@ -107,26 +109,35 @@ pub async fn token(
     }
 }
 
-/// The grant type must be the app's and match the policy rule (`access_denied` otherwise).
-fn check_grant(state: &SharedState, client: &App, grant_type: &str) -> Result<(), Error> {
-    check_grant_at_authorize(&state.config.org, client, grant_type).map_err(
+/// The grant type must be the app's, and an access policy rule must match
+/// it (and the user, when there is one); Okta answers `access_denied` here
+/// where `/authorize` says `no_matching_policy`.
+fn check_grant<'a>(
+    org: &'a Org,
+    client: &App,
+    grant_type: &str,
+    user: Option<&User>,
+) -> Result<Match<'a>, Error> {
+    check_grant_at_authorize(org, client, grant_type).map_err(
         |(error, description)| match error {
-            // At /token Okta answers a rule that does not match with access_denied.
             "no_matching_policy" => Error::oauth("access_denied", description),
             other => Error::oauth(other, description),
         },
-    )
+    )?;
+    org.matching_rule(&client.client_id, grant_type, user)
+        .ok_or_else(|| Error::oauth("access_denied", NO_MATCHING_POLICY))
 }
 
 /// Exchanges a code for the tokens bound to it at `/authorize`: the hook
 /// already ran there, so it is not called again.
 fn code_grant(
     state: &SharedState,
+    org: &Org,
     client: &App,
     form: &TokenForm,
     site: &Site,
 ) -> Result<tokens::TokenResponse, Error> {
-    check_grant(state, client, "authorization_code")?;
+    check_grant(org, client, "authorization_code", None)?;
     let code = form
         .code
         .as_deref()
@@ -168,7 +179,7 @@ fn code_grant(
         }
         None => {}
     }
-    let user = signed_in_user(state, &grant.session)?;
+    let user = signed_in_user(org, &grant.session)?;
     let signed = tokens::sign(state, grant.tokens)?;
     let refresh_token = grant.refresh.map(|(token, jti)| {
         state.grants.insert_refresh_token(
@@ -198,11 +209,11 @@ fn code_grant(
 /// Mints again for a refresh token: the hook runs here, at `/v1/token`.
 async fn refresh_grant(
     state: &SharedState,
+    org: &Org,
     client: &App,
     form: &TokenForm,
     site: &Site,
 ) -> Result<tokens::TokenResponse, Error> {
-    check_grant(state, client, "refresh_token")?;
     let token = form
         .refresh_token
         .as_deref()
@@ -223,8 +234,11 @@ async fn refresh_grant(
             "The requested scope is invalid, unknown, or malformed.",
         ));
     }
-    let user = signed_in_user(state, &grant.session)?;
+    let user = signed_in_user(org, &grant.session)?;
+    let matched = check_grant(org, client, "refresh_token", Some(user))?;
     let issue = Issue {
+        org,
+        matched,
         client,
         subject: Some(Subject {
             user,
@@ -253,12 +267,13 @@ async fn refresh_grant(
 /// here, and sees no `identity`, `user` or `session`.
 async fn client_credentials_grant(
     state: &SharedState,
+    org: &Org,
     client: &App,
     form: &TokenForm,
     site: &Site,
 ) -> Result<tokens::TokenResponse, Error> {
-    check_grant(state, client, "client_credentials")?;
-    let scopes = check_scopes(&state.config.org, form.scope.as_deref())
+    let matched = check_grant(org, client, "client_credentials", None)?;
+    let scopes = check_scopes(org, form.scope.as_deref())
         .map_err(|description| Error::oauth("invalid_scope", description))?;
     // Only the server's own scopes: there is no user to say anything about.
     if let Some(oidc) = scopes.iter().find(|s| OIDC_SCOPES.contains(&s.as_str())) {
@@ -268,6 +283,8 @@ async fn client_credentials_grant(
         ));
     }
     let issue = Issue {
+        org,
+        matched,
         client,
         subject: None,
         scopes: &scopes,
@@ -284,7 +301,8 @@ async fn client_credentials_grant(
     };
     let tokens = minted(tokens::mint(state, &issue).await)?;
     let signed = tokens::sign(state, tokens)?;
-    record_grants(state, client, None, &signed, false);
+    let caller = SessionFacts::caller(&site.ip_address);
+    record_grants(state, client, Some(&caller), &signed, false);
     signed.into_token_response(&scopes, None)
 }
 
@@ -321,10 +339,7 @@ fn record_grants(
 }
 
 /// The user a grant was issued to; gone users get `invalid_grant`.
-fn signed_in_user<'a>(state: &'a SharedState, session: &SignInSession) -> Result<&'a User, Error> {
-    state
-        .config
-        .org
-        .user_by_id(&session.user_id)
+fn signed_in_user<'a>(org: &'a Org, session: &SignInSession) -> Result<&'a User, Error> {
+    org.user_by_id(&session.user_id)
         .ok_or_else(|| Error::oauth("invalid_grant", "The user no longer exists."))
 }

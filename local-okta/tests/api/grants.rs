@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    API_TOKEN, CLIENT_ID, PASSWORD, SPA_ID, SPA_REDIRECT_URI, TestOrg, authorize_query, claims,
-    location, query_param, spawn_custom_org, spawn_org,
+    API_TOKEN, CLIENT_ID, PASSWORD, SPA_ID, SPA_REDIRECT_URI, TestOrg, all_rules, authorize_query,
+    claims, location, query_param, spawn_custom_org, spawn_org,
 };
 use crate::stub_hook::{Answer, StubHook};
 
@@ -244,7 +244,9 @@ async fn the_implicit_flow_needs_a_nonce_and_can_answer_by_form_post() {
 #[tokio::test]
 async fn a_grant_the_rule_does_not_allow_gets_oktas_errors() {
     let org = spawn_custom_org(None, Duration::from_secs(3), |org| {
-        org.authorization_server.policy.rule.grant_types = vec!["authorization_code".to_owned()];
+        for rule in all_rules(org) {
+            rule.grant_types = vec!["authorization_code".to_owned()];
+        }
     })
     .await;
     let response = org.authorize(&implicit_query("id_token", &[])).await;
@@ -377,4 +379,93 @@ async fn sign_out_accepts_the_registered_uri_with_a_trailing_slash() {
     assert_eq!(response.status(), StatusCode::FOUND);
     assert!(location(&response).starts_with("http://localhost:8080/"));
     assert_eq!(query_param(&location(&response), "error"), None);
+}
+
+#[tokio::test]
+async fn a_client_cannot_introspect_or_revoke_another_clients_token() {
+    let org = spawn_org(None).await;
+    let tokens = org
+        .tokens_for("jessie.smith@example.com", "openid offline_access")
+        .await;
+    let refresh = tokens["refresh_token"].as_str().expect("a refresh token");
+    let access = tokens["access_token"].as_str().expect("an access token");
+    // The SPA is a public client: its id alone authenticates it.
+    for endpoint in ["introspect", "revoke"] {
+        for token in [refresh, access] {
+            let response = org
+                .client
+                .post(format!("{}/oauth2/default/v1/{endpoint}", org.base))
+                .form(&[("client_id", SPA_ID), ("token", token)])
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(response.status(), StatusCode::OK);
+            if endpoint == "introspect" {
+                let body: Value = response.json().await.expect("JSON");
+                assert_eq!(body["active"], false, "not the SPA's token");
+            }
+        }
+    }
+    let refreshed = org
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .await;
+    assert_eq!(
+        refreshed.status(),
+        StatusCode::OK,
+        "the SPA revoked nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_public_client_needs_pkce_and_an_id_token_needs_openid() {
+    let org = spawn_custom_org(None, Duration::from_secs(3), |org| {
+        if let Some(spa) = org.apps.iter_mut().find(|app| app.client_id == SPA_ID) {
+            spa.grant_types.push("authorization_code".to_owned());
+        }
+    })
+    .await;
+    let without_pkce = serde_urlencoded::to_string([
+        ("client_id", SPA_ID),
+        ("redirect_uri", SPA_REDIRECT_URI),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("state", "spa-state"),
+    ])
+    .expect("encodable");
+    let response = org.authorize(&without_pkce).await;
+    assert_eq!(
+        query_param(&location(&response), "error").as_deref(),
+        Some("invalid_request")
+    );
+    let response = org
+        .authorize(&implicit_query("id_token", &[("scope", "profile")]))
+        .await;
+    let pairs = fragment_params(&location(&response));
+    assert_eq!(param(&pairs, "error"), Some("invalid_scope"));
+}
+
+#[tokio::test]
+async fn a_user_in_no_group_assigned_to_the_app_is_turned_away() {
+    let org = spawn_custom_org(None, Duration::from_secs(3), |org| {
+        // The SPA is assigned to Patients only: test.user is not in it.
+        let patients = org
+            .groups
+            .iter()
+            .find(|group| group.name == "Patients")
+            .map(|group| group.id.clone())
+            .expect("a Patients group");
+        if let Some(spa) = org.apps.iter_mut().find(|app| app.client_id == SPA_ID) {
+            spa.assigned_groups = vec![patients];
+        }
+    })
+    .await;
+    let query = implicit_query("id_token", &[]);
+    org.authorize(&query).await;
+    let response = org
+        .submit_sign_in(&query, "test.user@example.com", PASSWORD)
+        .await;
+    let pairs = fragment_params(&location(&response));
+    assert_eq!(param(&pairs, "error"), Some("access_denied"));
+    let allowed = implicit_sign_in(&org, &query).await;
+    assert!(param(&fragment_params(&allowed), "id_token").is_some());
 }

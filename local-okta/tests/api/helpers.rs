@@ -64,11 +64,15 @@ pub async fn spawn_custom_org(
     edit(&mut org);
     match hook_url {
         Some(url) => {
-            if let Some(hook) = org.inline_hook.as_mut() {
-                *hook.url.get_mut() = url.to_owned();
+            for hook in &mut org.inline_hooks {
+                hook.url = url.to_owned();
             }
         }
-        None => org.authorization_server.policy.rule.inline_hook = None,
+        None => {
+            for rule in all_rules(&mut org) {
+                rule.inline_hook = None;
+            }
+        }
     }
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let base = format!("http://{}", listener.local_addr().expect("address"));
@@ -79,6 +83,7 @@ pub async fn spawn_custom_org(
         issuer: issuer.clone(),
         org,
         data_dir: data.path().to_owned(),
+        state_file: None,
         hook_timeout,
     };
     let keys = SigningKey::from_pem(test_key_pem()).expect("a key");
@@ -91,6 +96,14 @@ pub async fn spawn_custom_org(
         state,
         _data: data,
     }
+}
+
+/// Every rule of every access policy, to change in a test.
+pub fn all_rules(org: &mut Org) -> impl Iterator<Item = &mut local_okta::org::PolicyRule> {
+    org.authorization_server
+        .policies
+        .iter_mut()
+        .flat_map(|policy| policy.rules.iter_mut())
 }
 
 /// A client like a browser that the test steers: cookies kept, redirects not followed.

@@ -240,3 +240,91 @@ async fn the_code_exchange_signs_what_authorize_minted_and_calls_no_hook() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(stub.received().len(), 1, "and not again at /token");
 }
+
+#[tokio::test]
+async fn the_inline_hooks_api_keeps_oktas_rules() {
+    use reqwest::Method;
+    let org = spawn_org(None).await;
+    let body = |uri: &str, secret: Option<&str>| {
+        let mut scheme = serde_json::json!({ "type": "HEADER", "key": "Authorization" });
+        if let Some(secret) = secret {
+            scheme["value"] = Value::from(secret);
+        }
+        serde_json::json!({
+            "name": "Another hook", "type": "com.okta.oauth2.tokens.transform", "version": "1.0.0",
+            "channel": { "type": "HTTP", "version": "1.0.0",
+                "config": { "uri": uri, "headers": [], "method": "POST", "authScheme": scheme } },
+        })
+    };
+    let send = |method: Method, path: &str, json: Option<Value>| {
+        let org = &org;
+        let path = path.to_owned();
+        async move {
+            let request = api(org, method, &path, API_TOKEN).await;
+            let request = match json {
+                Some(json) => request.json(&json),
+                None => request.header("Content-Length", "0"),
+            };
+            request.send().await.expect("an answer")
+        }
+    };
+    let http_off_machine = send(
+        Method::POST,
+        "/inlineHooks",
+        Some(body(
+            "http://hooks.example.com/tokenHook",
+            Some("Basic eA=="),
+        )),
+    )
+    .await;
+    assert_eq!(http_off_machine.status(), StatusCode::BAD_REQUEST);
+    let error: Value = http_off_machine.json().await.expect("JSON");
+    assert_eq!(error["errorCode"], "E0000001");
+
+    let created = send(
+        Method::POST,
+        "/inlineHooks",
+        Some(body(
+            "https://hooks.example.com/tokenHook",
+            Some("Basic eA=="),
+        )),
+    )
+    .await;
+    assert_eq!(
+        created.status(),
+        StatusCode::OK,
+        "Okta answers 200, not 201"
+    );
+    assert!(created.headers().contains_key("x-rate-limit-remaining"));
+    let created: Value = created.json().await.expect("JSON");
+    assert_eq!(created["status"], "ACTIVE");
+    assert!(
+        created["channel"]["config"]["authScheme"]
+            .get("value")
+            .is_none()
+    );
+    let id = created["id"].as_str().expect("an id");
+    let path = format!("/inlineHooks/{id}");
+
+    let without_secret = send(Method::PUT, &path, Some(body("https://x.example/h", None))).await;
+    assert_eq!(
+        without_secret.status(),
+        StatusCode::BAD_REQUEST,
+        "the secret is sent again"
+    );
+    let active_delete = send(Method::DELETE, &path, None).await;
+    assert_eq!(
+        active_delete.status(),
+        StatusCode::BAD_REQUEST,
+        "only INACTIVE hooks go"
+    );
+    let deactivated = send(Method::POST, &format!("{path}/lifecycle/deactivate"), None).await;
+    let deactivated: Value = deactivated.json().await.expect("JSON");
+    assert_eq!(deactivated["status"], "INACTIVE");
+    let deleted = send(Method::DELETE, &path, None).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let gone = send(Method::GET, &path, None).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let gone: Value = gone.json().await.expect("JSON");
+    assert_eq!(gone["errorCode"], "E0000007");
+}
