@@ -38,6 +38,18 @@ tunnel:
     echo "Register https://<the forwarding host below>/tokenHook in Okta (Workflow > Inline Hooks)."
     ngrok http 8082
 
+# Set up your real Okta org from testenv's OKTA_ORG_URL and OKTA_API_TOKEN: app, hook, rule, check. Options: --dry-run, --check-user LOGIN.
+okta-setup *options:
+    cargo run -q -p okta-setup -- setup {{options}}
+
+# Remove what okta-setup created in your org, and detach the hook. Option: --dry-run.
+okta-teardown *options:
+    cargo run -q -p okta-setup -- teardown {{options}}
+
+# Preview's command-line twin: send the request Okta would send for LOGIN through your org's execute.
+preview login:
+    cargo run -q -p okta-setup -- preview {{quote(login)}}
+
 # Refresh the README's screenshots in docs/screenshots from the browser test.
 screenshots:
     UPDATE_SCREENSHOTS=1 cargo test -p sample-web-app --test api browser
