@@ -35,7 +35,10 @@ tunnel:
       echo "run 'ngrok config add-authtoken <your token>', then run 'just tunnel' again."
       exit 1
     fi
-    echo "Register https://<the forwarding host below>/tokenHook in Okta (Workflow > Inline Hooks)."
+    # The hook will face the internet: never with the published demo password.
+    cargo run -q --bin workshop -- check-tunnel
+    echo "Register https://<the forwarding host below>/tokenHook in Okta (Workflow > Inline Hooks),"
+    echo "or run 'just okta-setup' in another terminal: it finds the tunnel by itself."
     ngrok http 8082
 
 # Set up your real Okta org from testenv's OKTA_ORG_URL and OKTA_API_TOKEN: app, hook, rule, check. Options: --dry-run, --check-user LOGIN.

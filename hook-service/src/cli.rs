@@ -82,6 +82,7 @@ async fn serve() -> Result<(), Error> {
     let state = AppState {
         credentials: config.credentials.into(),
         patients: patients.clone(),
+        log_patient_ids: config.log_patient_ids,
     };
     startup::serve(listener, state, service_kit::shutdown_signal()).await?;
     patients.close().await;
@@ -89,7 +90,7 @@ async fn serve() -> Result<(), Error> {
 }
 
 async fn patients(command: PatientsCommand) -> Result<(), Error> {
-    let database_url = configuration::database_url(|name| std::env::var(name).ok());
+    let database_url = configuration::database_url(&|name: &str| std::env::var(name).ok());
     let store = PatientStore::open(&database_url).await?;
     match command {
         PatientsCommand::List => {

@@ -7,6 +7,7 @@
 //! | `BASIC_AUTH_PASSWORD` | its password | required |
 //! | `HOOK_LISTEN_ADDR` | address to listen on | `127.0.0.1:8082` |
 //! | `DATABASE_URL` | the SQLite patient store | `sqlite://data/patients.db` |
+//! | `LOG_PATIENT_IDS` | `false` keeps patient ids out of the log line | `true` (the guide logs them) |
 //!
 //! `.env.example` at the workspace root has the guide's values. Tests build
 //! [`Config`] directly instead of touching the process environment.
@@ -29,6 +30,8 @@ pub struct Config {
     /// The credentials Okta must present.
     pub credentials: BasicCredentials,
     pub database_url: String,
+    /// Whether the call's log line shows the patient id it added.
+    pub log_patient_ids: bool,
 }
 
 /// HTTP Basic credentials. `Debug` never shows the password.
@@ -63,17 +66,29 @@ impl Config {
             value: listen_addr,
             expected: "an address and port such as 127.0.0.1:8082",
         })?;
+        let log_patient_ids = match lookup("LOG_PATIENT_IDS").as_deref() {
+            None | Some("" | "true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
+                return Err(Error::InvalidVariable {
+                    name: "LOG_PATIENT_IDS",
+                    value: other.to_owned(),
+                    expected: "true or false",
+                });
+            }
+        };
         Ok(Config {
             listen_addr,
             credentials,
-            database_url: database_url(lookup),
+            database_url: database_url(&lookup),
+            log_patient_ids,
         })
     }
 }
 
 /// `DATABASE_URL`, or the default file under `data/`. The `patients`
 /// commands need only this, not the credentials.
-pub fn database_url(lookup: impl Fn(&str) -> Option<String>) -> String {
+pub fn database_url(lookup: &impl Fn(&str) -> Option<String>) -> String {
     lookup("DATABASE_URL")
         .filter(|value| !value.is_empty())
         .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())

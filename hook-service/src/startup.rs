@@ -26,6 +26,8 @@ pub struct AppState {
     /// The credentials Okta must present.
     pub credentials: Arc<BasicCredentials>,
     pub patients: PatientStore,
+    /// Whether the call's log line shows the patient id it added.
+    pub log_patient_ids: bool,
 }
 
 /// The service's routes: `POST /tokenHook` behind Basic auth, `GET /healthz` open.

@@ -58,6 +58,9 @@ pub enum Error {
     /// A request to an HTML page that cannot be served; shown as a page.
     #[error("{0}")]
     BadPage(String),
+    /// A form that did not come from local-okta's own page; `403`.
+    #[error("{0}")]
+    Forbidden(String),
     /// The management API was called without a valid SSWS token.
     #[error("invalid SSWS token")]
     ApiUnauthorized,
@@ -183,6 +186,11 @@ impl IntoResponse for Error {
             ),
             Error::BadPage(message) => (
                 StatusCode::BAD_REQUEST,
+                Html(crate::pages::error_page(&message)),
+            )
+                .into_response(),
+            Error::Forbidden(message) => (
+                StatusCode::FORBIDDEN,
                 Html(crate::pages::error_page(&message)),
             )
                 .into_response(),

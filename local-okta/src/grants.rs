@@ -1,8 +1,12 @@
 //! What the authorization server remembers between requests, in memory:
 //! authorization codes (single-use, short-lived), refresh tokens and revoked
 //! access tokens. A restart forgets them all, as a local stand-in may.
+//!
+//! Nothing here grows without bound: every entry has an end (a code after
+//! a minute, a refresh token after its window, a revocation when the token
+//! it revokes expires anyway), and each insert sweeps what has ended.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -11,6 +15,8 @@ use token_hook::MintedTokens;
 
 /// How long an authorization code can be exchanged.
 pub const CODE_LIFETIME: Duration = Duration::from_secs(60);
+/// How long a refresh token lives: Okta's default refresh window, 7 days.
+pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The browser's sign-in session at local-okta, as the hook request reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,13 +62,16 @@ pub struct RefreshGrant {
     /// The original redirect URI.
     pub redirect_uri: String,
     pub state: String,
+    /// When it was minted; it ends [`REFRESH_TOKEN_LIFETIME`] later.
+    pub issued_at: Instant,
 }
 
 #[derive(Debug, Default)]
 pub struct Grants {
     codes: Mutex<HashMap<String, AuthorizationCode>>,
     refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
-    revoked_access_tokens: Mutex<HashSet<String>>,
+    /// Revoked access tokens' `jti`, with when the token expires anyway.
+    revoked_access_tokens: Mutex<HashMap<String, Instant>>,
 }
 
 impl Grants {
@@ -80,14 +89,31 @@ impl Grants {
             .filter(|grant| grant.issued_at.elapsed() < CODE_LIFETIME)
     }
 
-    /// Remembers a refresh token.
+    /// Remembers a refresh token, forgetting the ones that have ended.
     pub fn insert_refresh_token(&self, token: String, grant: RefreshGrant) {
-        lock(&self.refresh_tokens).insert(token, grant);
+        let mut tokens = lock(&self.refresh_tokens);
+        tokens.retain(|_, grant| grant.issued_at.elapsed() < REFRESH_TOKEN_LIFETIME);
+        tokens.insert(token, grant);
     }
 
-    /// The grant behind a refresh token.
+    /// The grant behind a live refresh token.
     pub fn refresh_grant(&self, token: &str) -> Option<RefreshGrant> {
-        lock(&self.refresh_tokens).get(token).cloned()
+        lock(&self.refresh_tokens)
+            .get(token)
+            .filter(|grant| grant.issued_at.elapsed() < REFRESH_TOKEN_LIFETIME)
+            .cloned()
+    }
+
+    /// How many entries are kept, for tests that check nothing grows.
+    pub fn len(&self) -> usize {
+        lock(&self.codes).len()
+            + lock(&self.refresh_tokens).len()
+            + lock(&self.revoked_access_tokens).len()
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Revokes a refresh token issued to `client_id`; `true` if there was one.
@@ -103,14 +129,18 @@ impl Grants {
         false
     }
 
-    /// Revokes an access token by its `jti`.
-    pub fn revoke_access_token(&self, jti: &str) {
-        lock(&self.revoked_access_tokens).insert(jti.to_owned());
+    /// Revokes an access token by its `jti`, until it expires (`lives_for`
+    /// from now): after that it is refused anyway.
+    pub fn revoke_access_token(&self, jti: &str, lives_for: Duration) {
+        let mut revoked = lock(&self.revoked_access_tokens);
+        let now = Instant::now();
+        revoked.retain(|_, until| *until > now);
+        revoked.insert(jti.to_owned(), now + lives_for);
     }
 
     /// Whether an access token was revoked.
     pub fn is_access_token_revoked(&self, jti: &str) -> bool {
-        lock(&self.revoked_access_tokens).contains(jti)
+        lock(&self.revoked_access_tokens).contains_key(jti)
     }
 }
 

@@ -28,6 +28,7 @@
 pub mod claims;
 pub mod configuration;
 pub mod error;
+pub mod forms;
 pub mod grants;
 pub mod hook;
 pub mod ids;

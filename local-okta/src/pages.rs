@@ -13,6 +13,7 @@ struct SignInPage<'a> {
     org_name: &'a str,
     app_name: &'a str,
     authorize_query: &'a str,
+    csrf_token: &'a str,
     error: Option<&'a str>,
     users: &'a [User],
     password: &'a str,
@@ -23,12 +24,14 @@ pub fn sign_in(
     org: &Org,
     app_name: &str,
     authorize_query: &str,
+    csrf_token: &str,
     error: Option<&str>,
 ) -> askama::Result<String> {
     SignInPage {
         org_name: &org.org.name,
         app_name,
         authorize_query,
+        csrf_token,
         error,
         users: &org.users,
         password: org.org.demo_password.expose_secret(),
@@ -111,6 +114,8 @@ pub struct PreviewPage<'a> {
     pub scope: &'a str,
     /// The request JSON, pretty-printed.
     pub request: &'a str,
+    /// The form's token (see `forms`).
+    pub csrf_token: &'a str,
     /// The answer, once sent.
     pub result: Option<PreviewResult>,
 }

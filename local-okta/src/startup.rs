@@ -7,13 +7,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::{get, post};
+use service_kit::AllowedHosts;
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_moka_store::MokaStore;
 
 use crate::configuration::Config;
 use crate::error::Error;
+use crate::forms::FormGuard;
 use crate::grants::Grants;
 use crate::keys::SigningKey;
 use crate::management::state::Directory;
@@ -21,6 +25,9 @@ use crate::management::{self, RATE_LIMIT_PER_MINUTE, RateLimit};
 use crate::org::Org;
 use crate::routes::{admin, authorize, discovery, introspect, logout, preview, token, userinfo};
 use crate::system_log::SystemLog;
+
+/// Sign-in sessions kept at most; the least used go first beyond that.
+pub const MAX_SESSIONS: u64 = 10_000;
 
 /// The sign-in session cookie. Browsers share cookies across the ports of
 /// one host, so it must not collide with the sample app's cookie.
@@ -35,6 +42,8 @@ pub struct AppState {
     pub directory: Directory,
     /// The Management API's rate limit.
     pub rate_limit: RateLimit,
+    /// Tokens of the sign-in and Preview forms.
+    pub forms: FormGuard,
     pub keys: SigningKey,
     /// Codes, refresh tokens, revocations.
     pub grants: Grants,
@@ -51,6 +60,18 @@ impl AppState {
     pub fn org(&self) -> Arc<Org> {
         self.directory.org()
     }
+
+    /// `scheme://host:port` of the issuer: what `Origin` says on local-okta's pages.
+    pub fn own_origin(&self) -> String {
+        url::Url::parse(&self.config.issuer)
+            .map(|url| url.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+
+    /// Whether local-okta is served over https (cookies get `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.config.issuer.starts_with("https://")
+    }
 }
 
 impl AppState {
@@ -65,6 +86,7 @@ impl AppState {
             config,
             directory,
             rate_limit: RateLimit::new(RATE_LIMIT_PER_MINUTE),
+            forms: FormGuard::default(),
             keys,
             grants: Grants::default(),
             system_log: SystemLog::default(),
@@ -98,7 +120,9 @@ pub fn app(state: SharedState) -> Router {
         .route("/v1/revoke", post(introspect::revoke));
     let management = management::router(state.clone());
     let secure = state.config.issuer.starts_with("https://");
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
+    // A store that expires sessions and holds a bounded number of them:
+    // tower-sessions' MemoryStore never deletes an expired session.
+    let sessions = SessionManagerLayer::new(MokaStore::new(Some(MAX_SESSIONS)))
         .with_name(SESSION_COOKIE)
         .with_secure(secure)
         .with_same_site(SameSite::Lax)
@@ -116,6 +140,11 @@ pub fn app(state: SharedState) -> Router {
         .nest(&server, oidc)
         .nest("/api/v1", management)
         .layer(sessions)
+        .layer(middleware::from_fn(service_kit::html_safety_headers))
+        .layer(middleware::from_fn_with_state(
+            AllowedHosts::for_url(&state.config.issuer),
+            service_kit::check_host,
+        ))
         .with_state(state)
 }
 

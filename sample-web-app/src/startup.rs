@@ -6,10 +6,14 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::{get, post};
+use service_kit::AllowedHosts;
 use tokio::net::TcpListener;
+use tower_cookies::{CookieManagerLayer, Key};
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_moka_store::MokaStore;
 
 use crate::configuration::{CALLBACK_PATH, Config};
 use crate::error::AppError;
@@ -20,12 +24,24 @@ use crate::routes::{self, callback, home, login, logout, profile};
 /// browsers share cookies across ports, so the name must differ from its.
 pub const SESSION_COOKIE: &str = "sample_app_session";
 
+/// Signed-in sessions kept at most; the least used go first beyond that.
+pub const MAX_SESSIONS: u64 = 10_000;
+
 /// What every handler can reach.
-#[derive(Debug)]
 pub struct AppState {
     pub config: Config,
     /// The discovered OIDC client.
     pub oidc: Oidc,
+    /// Encrypts the cookie of a sign-in in progress; new at every start.
+    pub login_key: Key,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The state as handlers receive it.
@@ -35,13 +51,20 @@ impl AppState {
     /// Discovers the issuer (failing with the URL tried and why) and builds the state.
     pub async fn new(config: Config) -> Result<SharedState, AppError> {
         let oidc = Oidc::discover(&config).await?;
-        Ok(Arc::new(AppState { config, oidc }))
+        Ok(Arc::new(AppState {
+            config,
+            oidc,
+            login_key: Key::generate(),
+        }))
     }
 }
 
 /// The app's routes, with sessions.
 pub fn app(state: SharedState) -> Router {
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
+    // A store that expires records and holds a bounded number of them:
+    // tower-sessions' MemoryStore never deletes an expired session.
+    let store = MokaStore::new(Some(MAX_SESSIONS));
+    let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
         .with_secure(state.config.base_url.starts_with("https://"))
         .with_same_site(SameSite::Lax)
@@ -55,6 +78,12 @@ pub fn app(state: SharedState) -> Router {
         .route("/logout", post(logout::logout))
         .route("/static/app.css", get(routes::stylesheet))
         .layer(sessions)
+        .layer(CookieManagerLayer::new())
+        .layer(middleware::from_fn(service_kit::html_safety_headers))
+        .layer(middleware::from_fn_with_state(
+            AllowedHosts::for_url(&state.config.base_url),
+            service_kit::check_host,
+        ))
         .with_state(state)
 }
 

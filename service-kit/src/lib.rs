@@ -1,8 +1,8 @@
 //! # service-kit: logging and graceful shutdown for the workshop's services
 //!
-//! hook-service, local-okta and the sample app each log the same way and
-//! stop the same way; this crate is that one way. Nothing here knows about
-//! Okta, OAuth or HTTP.
+//! hook-service, local-okta and the sample app each log the same way, stop
+//! the same way, and protect their pages the same way; this crate is that
+//! one way. Nothing here knows about Okta or OAuth.
 
 use std::error::Error as StdError;
 use std::fmt::Write;
@@ -21,6 +21,110 @@ pub fn init_logging(default_filter: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+/// Middleware for the services that serve pages: no page may be framed by
+/// another site (clickjacking: `frame-ancestors 'none'` and
+/// `X-Frame-Options: DENY`), no page is cached (they show tokens and
+/// personal data: `Cache-Control: no-store`), and no URL, with a code or a
+/// state in it, leaks to another site through `Referer` (`same-origin`, not
+/// `no-referrer`: with that, a browser sends `Origin: null` on a form's
+/// POST, and the origin check of local-okta's forms could not pass).
+pub async fn html_safety_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if is_html {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// The `Host` headers a service answers: its own URL's, and, when that is
+/// on loopback, the other loopback names with the same port. Anything else
+/// is refused, which defeats DNS rebinding: a page on another site whose
+/// name has been pointed at 127.0.0.1 still sends its own name as `Host`.
+#[derive(Debug, Clone)]
+pub struct AllowedHosts(std::sync::Arc<Vec<String>>);
+
+impl AllowedHosts {
+    /// The hosts for a service whose own URL is `base_url`.
+    pub fn for_url(base_url: &str) -> AllowedHosts {
+        let mut hosts = Vec::new();
+        if let Ok(url) = url::Url::parse(base_url)
+            && let Some(host) = url.host_str()
+        {
+            let port = url.port_or_known_default();
+            let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+            let names: Vec<&str> = if loopback {
+                vec!["localhost", "127.0.0.1", "[::1]"]
+            } else {
+                vec![host]
+            };
+            for name in names {
+                let name = name.to_ascii_lowercase();
+                if let Some(port) = port {
+                    hosts.push(format!("{name}:{port}"));
+                }
+                if url.port().is_none() {
+                    hosts.push(name);
+                }
+            }
+        }
+        AllowedHosts(std::sync::Arc::new(hosts))
+    }
+
+    /// Whether a request with this `Host` is for this service.
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.0.contains(&host)
+    }
+}
+
+/// Middleware: refuses, with `421 Misdirected Request`, a request whose
+/// `Host` is not one of [`AllowedHosts`].
+pub async fn check_host(
+    axum::extract::State(allowed): axum::extract::State<AllowedHosts>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.to_string())
+        });
+    match host {
+        Some(host) if allowed.allows(&host) => next.run(request).await,
+        _ => (
+            axum::http::StatusCode::MISDIRECTED_REQUEST,
+            "This service answers only to its own address: open it by the URL it printed.\n",
+        )
+            .into_response(),
+    }
 }
 
 /// An error and its causes on one line: `outer: inner: root`.
@@ -92,6 +196,30 @@ mod tests {
         fn source(&self) -> Option<&(dyn StdError + 'static)> {
             Some(&self.0)
         }
+    }
+
+    #[test]
+    fn only_the_services_own_host_is_allowed() {
+        let local = AllowedHosts::for_url("http://localhost:8081/oauth2/default");
+        for host in [
+            "localhost:8081",
+            "127.0.0.1:8081",
+            "LOCALHOST:8081",
+            "[::1]:8081",
+        ] {
+            assert!(local.allows(host), "{host}");
+        }
+        for host in [
+            "evil.example:8081",
+            "localhost:8080",
+            "localhost",
+            "attacker.localhost:8081",
+        ] {
+            assert!(!local.allows(host), "{host}");
+        }
+        let public = AllowedHosts::for_url("https://app.example.com");
+        assert!(public.allows("app.example.com") && public.allows("app.example.com:443"));
+        assert!(!public.allows("127.0.0.1:443"));
     }
 
     #[test]

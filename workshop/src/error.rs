@@ -11,6 +11,13 @@ pub enum Error {
         variable: &'static str,
         value: String,
     },
+    /// Real-org mode with the guide's published password.
+    #[error(
+        "the hook's password is the guide's published `supersecret`, and with a real Okta org \
+         the hook is reachable from the internet: set your own BASIC_AUTH_PASSWORD in .env, \
+         register Authorization: Basic base64(user:password) in Okta, and run again"
+    )]
+    PublishedPassword,
     /// A port is taken.
     #[error(
         "port {port} is already in use, so {service} cannot start on {addr}. Stop whatever uses \

@@ -9,12 +9,14 @@
 //! # Layout
 //!
 //! - [`plan`]: what to start, from `testenv`, `.env` and the environment.
+//! - [`credentials`]: no published password on a hook that faces the internet.
 //! - [`org`]: the demo users and the app's client, read from local-okta's org file.
 //! - [`supervise`]: ports, processes, readiness, output, shutdown.
 //! - [`banner`]: what to tell the user once everything answers.
 //! - [`error`]: the one error type.
 
 pub mod banner;
+pub mod credentials;
 pub mod error;
 pub mod org;
 pub mod plan;

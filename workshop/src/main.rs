@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use workshop::credentials;
 use workshop::error::Error;
 use workshop::org::DemoOrg;
 use workshop::plan::{self, LocalClient, Mode};
@@ -23,6 +24,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Error> {
+    // `workshop check-tunnel`: what `just tunnel` asks before exposing the hook.
+    if std::env::args().nth(1).as_deref() == Some("check-tunnel") {
+        return real_org_credentials();
+    }
     let testenv = read_testenv(Path::new("testenv"))?;
     let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let mode = plan::plan(var, testenv.as_ref(), true, None)?.mode;
@@ -39,6 +44,9 @@ async fn run() -> Result<(), Error> {
                 client_id: client_id.to_owned(),
                 client_secret: client_secret.to_owned(),
             });
+    if let Mode::RealOrg(_) = mode {
+        real_org_credentials()?;
+    }
     let has_dotenv = Path::new(".env").exists();
     let plan = plan::plan(var, testenv.as_ref(), has_dotenv, local_client.as_ref())?;
     for note in &plan.notes {
@@ -64,6 +72,24 @@ async fn run() -> Result<(), Error> {
     }
     supervisor.stop_all().await;
     outcome
+}
+
+/// Real-org mode: refuses the published password; with no `.env`, makes one
+/// with a random password and prints the header value to register.
+fn real_org_credentials() -> Result<(), Error> {
+    let dotenv = Path::new(".env");
+    match credentials::check(credentials::current_password(dotenv).as_deref())? {
+        credentials::Verdict::OwnCredentials => Ok(()),
+        credentials::Verdict::Generate { user, password } => {
+            let header = credentials::write_dotenv(dotenv, &user, &password)?;
+            println!(
+                "[workshop] no .env: made one with a random password for the hook. Register the \
+                 hook in Okta with the header Authorization: {header}\n[workshop] (or run `just \
+                 okta-setup`, which registers it for you)"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// The services are built next to this runner, in `<target dir>/<profile>/`,

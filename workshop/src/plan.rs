@@ -88,7 +88,9 @@ pub fn plan(
     };
 
     let mut hook_env = Vec::new();
-    if !has_dotenv && var("BASIC_AUTH_USER").is_none() {
+    // Offline only: a hook that faces the internet gets no published password
+    // (see `credentials`).
+    if mode == Mode::Local && !has_dotenv && var("BASIC_AUTH_USER").is_none() {
         notes.push(format!(
             "no .env: hook-service uses the guide's demo credentials {DEMO_USER} / \
              {DEMO_PASSWORD} (cp .env.example .env to choose your own)"

@@ -40,7 +40,11 @@ pub async fn add_patient_claim(
     };
 
     // 3. A command that adds the claim to the ID token.
-    record_outcome(format_args!("added {PATIENT_ID_CLAIM}={patient_id}"));
+    if state.log_patient_ids {
+        record_outcome(format_args!("added {PATIENT_ID_CLAIM}={patient_id}"));
+    } else {
+        record_outcome(format_args!("added {PATIENT_ID_CLAIM}"));
+    }
     let answer = TokenHookResponse::builder()
         .add_id_token_claim(PATIENT_ID_CLAIM, patient_id)
         .build();

@@ -71,20 +71,38 @@ fn serving_without_credentials_names_the_missing_variable() {
 
 #[tokio::test]
 async fn serves_without_logging_credentials_and_stops_cleanly_on_sigterm() {
+    let log = one_call_then_sigterm(&[]).await;
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(log.contains("added extPatientId=1235"), "{log}");
+    assert!(
+        !log.contains("supersecret") && !log.contains("YWRtaW46"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn patient_ids_stay_out_of_the_log_when_asked() {
+    let log = one_call_then_sigterm(&[("LOG_PATIENT_IDS", "false")]).await;
+    assert!(log.contains("added extPatientId"), "{log}");
+    assert!(!log.contains("1235"), "{log}");
+}
+
+/// Runs the binary, makes one patient call, stops it with SIGTERM, and
+/// returns everything it logged.
+async fn one_call_then_sigterm(extra: &[(&str, &str)]) -> String {
     let directory = tempfile::tempdir().expect("a directory");
     let database_url = format!("sqlite://{}/patients.db", directory.path().display());
-    let mut child = hook_service(
-        &directory,
-        &[
-            ("BASIC_AUTH_USER", "admin"),
-            ("BASIC_AUTH_PASSWORD", "supersecret"),
-            ("HOOK_LISTEN_ADDR", "127.0.0.1:0"),
-            ("DATABASE_URL", &database_url),
-        ],
-    )
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("starts");
+    let mut vars = vec![
+        ("BASIC_AUTH_USER", "admin"),
+        ("BASIC_AUTH_PASSWORD", "supersecret"),
+        ("HOOK_LISTEN_ADDR", "127.0.0.1:0"),
+        ("DATABASE_URL", database_url.as_str()),
+    ];
+    vars.extend_from_slice(extra);
+    let mut child = hook_service(&directory, &vars)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
 
     // Wait for the line that gives the bound address.
@@ -117,10 +135,5 @@ async fn serves_without_logging_credentials_and_stops_cleanly_on_sigterm() {
         .read_to_string(&mut log)
         .expect("reads the rest of the log");
     assert!(exit.success(), "{exit:?}\n{log}");
-    assert!(log.contains("shutting down"), "{log}");
-    assert!(log.contains("added extPatientId=1235"), "{log}");
-    assert!(
-        !log.contains("supersecret") && !log.contains("YWRtaW46"),
-        "{log}"
-    );
+    log
 }

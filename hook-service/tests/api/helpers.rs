@@ -42,6 +42,7 @@ pub async fn spawn_app() -> TestApp {
             password: SecretString::from("supersecret"),
         }),
         patients: patients.clone(),
+        log_patient_ids: true,
     };
     tokio::spawn(serve(listener, state, std::future::pending()));
     TestApp {

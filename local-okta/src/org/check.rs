@@ -8,8 +8,25 @@ use secrecy::ExposeSecret;
 
 use super::{AppType, EVERYONE, EVERYONE_CONDITION, Org};
 
-/// A failed check: the value it is about, if any, and the problem.
-pub type Problem = (Option<String>, String);
+/// A failed check: where in the file it is, and the problem.
+pub type Problem = (Locator, String);
+
+/// How to find the line a problem is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locator {
+    /// The line holding this value, quoted.
+    Value(String),
+    /// The first line that starts with this key and `=`.
+    Key(&'static str),
+    /// Nowhere in particular.
+    Nowhere,
+}
+
+impl From<Option<String>> for Locator {
+    fn from(value: Option<String>) -> Locator {
+        value.map_or(Locator::Nowhere, Locator::Value)
+    }
+}
 
 impl Org {
     /// Every cross-check; the first failure is returned.
@@ -29,7 +46,10 @@ impl Org {
             ("demo_password", &self.org.demo_password),
         ] {
             if secret.expose_secret().trim().is_empty() {
-                return Err((None, format!("{key} is empty: it would let anyone in")));
+                return Err((
+                    Locator::Key(key),
+                    format!("{key} is empty: it would let anyone in"),
+                ));
             }
         }
         Ok(())
@@ -45,7 +65,7 @@ impl Org {
                     "user {} is in group {unknown:?}, but no [[groups]] has that name",
                     user.login
                 );
-                return Err((Some(unknown.clone()), problem));
+                return Err((Locator::Value(unknown.clone()), problem));
             }
         }
         Ok(())
@@ -56,7 +76,7 @@ impl Org {
         for app in &self.apps {
             if !seen.insert(app.client_id.as_str()) {
                 let problem = format!("two apps have the client_id {:?}", app.client_id);
-                return Err((Some(app.client_id.clone()), problem));
+                return Err((Locator::Value(app.client_id.clone()), problem));
             }
             let secret = app.client_secret.as_ref().map(|s| s.expose_secret());
             match (app.app_type, secret) {
@@ -65,14 +85,14 @@ impl Org {
                         "app {:?} is a confidential client and needs a client_secret",
                         app.name
                     );
-                    return Err((Some(app.name.clone()), problem));
+                    return Err((Locator::Value(app.name.clone()), problem));
                 }
                 (AppType::Web | AppType::Service, Some(secret)) if secret.trim().is_empty() => {
                     let problem = format!(
-                        "app {:?} has an empty client_secret: it would let anyone in",
+                        "client_secret of app {:?} is empty: it would let anyone in",
                         app.name
                     );
-                    return Err((Some(app.name.clone()), problem));
+                    return Err((Locator::Key("client_secret"), problem));
                 }
                 (AppType::Browser, Some(_)) => {
                     let problem = format!(
@@ -80,7 +100,7 @@ impl Org {
                          client_secret",
                         app.name
                     );
-                    return Err((Some(app.name.clone()), problem));
+                    return Err((Locator::Value(app.name.clone()), problem));
                 }
                 _ => {}
             }
@@ -90,7 +110,7 @@ impl Org {
                         "app {:?} is assigned to group {group:?}, but no [[groups]] has that id",
                         app.name
                     );
-                    return Err((Some(group.clone()), problem));
+                    return Err((Locator::Value(group.clone()), problem));
                 }
             }
         }
@@ -131,17 +151,17 @@ impl Org {
                     "claim {:?} is reserved or set by the authorization server itself",
                     claim.name
                 );
-                return Err((Some(claim.name.clone()), problem));
+                return Err((Locator::Value(claim.name.clone()), problem));
             }
             match (&claim.value, &claim.groups) {
                 (Some(value), None) => {
                     if let Err(problem) = crate::claims::Expression::parse(value) {
-                        return Err((Some(value.clone()), problem));
+                        return Err((Locator::Value(value.clone()), problem));
                     }
                 }
                 (None, Some(filter)) => {
                     if let Err(problem) = crate::claims::check_group_filter(filter) {
-                        return Err((Some(filter.match_type.clone()), problem));
+                        return Err((Locator::Value(filter.match_type.clone()), problem));
                     }
                 }
                 _ => {
@@ -149,7 +169,7 @@ impl Org {
                         "claim {:?} needs either a value or a groups filter, not both",
                         claim.name
                     );
-                    return Err((Some(claim.name.clone()), problem));
+                    return Err((Locator::Value(claim.name.clone()), problem));
                 }
             }
         }
@@ -166,7 +186,7 @@ impl Org {
                         "rule {:?} uses inline hook {hook:?}, but no [[inline_hooks]] has that id",
                         rule.name
                     );
-                    return Err((Some(hook.clone()), problem));
+                    return Err((Locator::Value(hook.clone()), problem));
                 }
                 for group in &rule.groups {
                     if group != EVERYONE_CONDITION && self.group_by_id(group).is_none() {
@@ -174,7 +194,7 @@ impl Org {
                             "rule {:?} names group {group:?}, but no [[groups]] has that id",
                             rule.name
                         );
-                        return Err((Some(group.clone()), problem));
+                        return Err((Locator::Value(group.clone()), problem));
                     }
                 }
             }
@@ -186,19 +206,19 @@ impl Org {
         for hook in &self.inline_hooks {
             if !matches!(hook.status.as_str(), "ACTIVE" | "INACTIVE") {
                 let problem = "status must be \"ACTIVE\" or \"INACTIVE\"".to_owned();
-                return Err((Some(hook.status.clone()), problem));
+                return Err((Locator::Value(hook.status.clone()), problem));
             }
             if url::Url::parse(&hook.url).is_err() {
                 let problem = format!("{:?} is not an absolute URL", hook.url);
-                return Err((Some(hook.url.clone()), problem));
+                return Err((Locator::Value(hook.url.clone()), problem));
             }
             if hook.auth_secret.expose_secret().trim().is_empty() {
                 let problem = format!(
-                    "inline hook {:?} has an empty auth_secret: the hook could not tell Okta \
+                    "auth_secret of inline hook {:?} is empty: the hook could not tell Okta \
                      from anyone else",
                     hook.name
                 );
-                return Err((Some(hook.name.clone()), problem));
+                return Err((Locator::Key("auth_secret"), problem));
             }
         }
         Ok(())

@@ -13,6 +13,8 @@
 mod check;
 pub mod model;
 
+use check::Locator;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -81,11 +83,11 @@ impl Org {
     /// Parses and checks org TOML; errors are `(line, problem)`.
     pub fn parse(text: &str) -> Result<Org, (usize, String)> {
         let org: Org = toml::from_str(text).map_err(|error| {
-            let line = error.span().map_or(0, |span| line_of(text, span.start));
+            let line = error.span().map_or(0, |span| line_at(text, span.start));
             (line, error.message().to_owned())
         })?;
         org.check()
-            .map_err(|(value, problem)| (line_of_value(text, value.as_deref()), problem))?;
+            .map_err(|(locator, problem)| (line_of(text, &locator), problem))?;
         Ok(org)
     }
 
@@ -193,7 +195,7 @@ impl Org {
 }
 
 /// 1-based line number of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
+fn line_at(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
     text.as_bytes()[..offset]
         .iter()
@@ -202,16 +204,22 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// The line where `value` first appears as a quoted TOML string (0 when
-/// unknown): a cross-check names the value it is about.
-fn line_of_value(text: &str, value: Option<&str>) -> usize {
-    let Some(value) = value else {
-        return 0;
+/// The 1-based line a cross-check's problem is about (0 when unknown): the
+/// line of the quoted value it names, or of the key it names.
+fn line_of(text: &str, locator: &Locator) -> usize {
+    let found = match locator {
+        Locator::Value(value) => {
+            let quoted = format!("{value:?}");
+            text.lines().position(|line| line.contains(&quoted))
+        }
+        Locator::Key(key) => text.lines().position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        }),
+        Locator::Nowhere => None,
     };
-    let quoted = format!("{value:?}");
-    text.lines()
-        .position(|line| line.contains(&quoted))
-        .map_or(0, |index| index + 1)
+    found.map_or(0, |index| index + 1)
 }
 
 #[cfg(test)]
@@ -227,6 +235,32 @@ mod tests {
         assert!(org.user_by_login("test.user@example.com").is_some());
         let hook = org.active_hook().expect("the rule uses an active hook");
         assert_eq!(hook.name, "Patient token hook");
+    }
+
+    #[test]
+    fn an_empty_secret_is_refused_with_its_key_and_line() {
+        for (key, value) in [
+            ("api_token", "00-local-okta-demo-api-token"),
+            ("demo_password", "Workshop123!"),
+            (
+                "client_secret",
+                "local-okta-demo-client-secret-not-for-production",
+            ),
+            ("auth_secret", "Basic YWRtaW46c3VwZXJzZWNyZXQ="),
+        ] {
+            let text = COMMITTED.replacen(&format!("{value:?}"), "\"\"", 1);
+            let (line, problem) = Org::parse(&text).expect_err("an empty secret");
+            let expected = text
+                .lines()
+                .position(|l| l.starts_with(key) && l.contains("\"\""))
+                .expect("the emptied line")
+                + 1;
+            assert_eq!(line, expected, "{key}: {problem}");
+            assert!(
+                problem.contains(key) && problem.contains("empty"),
+                "{problem}"
+            );
+        }
     }
 
     #[test]

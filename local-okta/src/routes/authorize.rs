@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,7 @@ use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
 use crate::error::Error;
+use crate::forms;
 use crate::grants::{AuthorizationCode, SignInSession};
 use crate::ids;
 use crate::org::{App, Org};
@@ -128,6 +129,7 @@ impl IntoResponse for Refusal {
 pub async fn authorize(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     session: Session,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
@@ -152,20 +154,57 @@ pub async fn authorize(
                 .to_owned(),
         }
         .into_response()),
-        _ => {
-            let app = client_name(&org, &valid.client_id);
-            Ok(Html(pages::sign_in(&org, app, &query, None)?).into_response())
-        }
+        _ => sign_in_form(&state, &org, &headers, &valid, &query, None),
     }
 }
 
+/// The sign-in form, with its token against login CSRF (see [`crate::forms`]).
+fn sign_in_form(
+    state: &SharedState,
+    org: &Org,
+    headers: &HeaderMap,
+    valid: &ValidRequest,
+    query: &str,
+    error: Option<&str>,
+) -> Result<Response, Error> {
+    let token = state
+        .forms
+        .issue(headers, &sign_in_purpose(query), state.is_https());
+    let app = client_name(org, &valid.client_id);
+    let page = pages::sign_in(org, app, query, &token.field, error)?;
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (status, Html(page)).into_response();
+    if let Some(cookie) = token.set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// What a sign-in form's token is bound to: the request it answers.
+fn sign_in_purpose(query: &str) -> String {
+    format!("signin:{query}")
+}
+
 /// The sign-in form's fields.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct SignInForm {
     username: String,
     password: String,
     /// The authorization request being answered, carried through the form.
     authorize_query: String,
+    /// The form's token (see [`crate::forms`]).
+    #[serde(default)]
+    csrf_token: String,
+}
+
+impl std::fmt::Debug for SignInForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInForm").finish_non_exhaustive()
+    }
 }
 
 /// `POST /signin`: checks the password, starts the sign-in session, and
@@ -173,9 +212,21 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     session: Session,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, Error> {
+    // Login CSRF: only local-okta's own form, in this browser, may sign in.
+    let purpose = sign_in_purpose(&form.authorize_query);
+    if !forms::from_own_page(&headers, &state.own_origin())
+        || !state.forms.check(&headers, &purpose, &form.csrf_token)
+    {
+        return Err(Error::Forbidden(
+            "This sign-in did not come from local-okta's own sign-in form in this browser, so \
+             nobody was signed in. Start again from the app."
+                .to_owned(),
+        ));
+    }
     // The carried request came back from the browser: check it all again.
     let org = state.org();
     let valid = match parse_and_validate(&org, &form.authorize_query) {
@@ -186,11 +237,17 @@ pub async fn sign_in(
     let password_ok: bool = form.password.as_bytes().ct_eq(expected).into();
     let user = org.user_by_login(&form.username).filter(|_| password_ok);
     let Some(user) = user else {
-        tracing::info!(username = %form.username, "sign-in failed");
+        // Not the username: people type their password there by mistake.
+        tracing::info!("sign-in failed: unknown username or wrong password");
         let message = "Unable to sign in: unknown username or wrong password.";
-        let app = client_name(&org, &valid.client_id);
-        let page = pages::sign_in(&org, app, &form.authorize_query, Some(message))?;
-        return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
+        return sign_in_form(
+            &state,
+            &org,
+            &headers,
+            &valid,
+            &form.authorize_query,
+            Some(message),
+        );
     };
     // A new session id at sign-in, so a planted cookie is worth nothing.
     session.cycle_id().await?;

@@ -117,7 +117,12 @@ pub async fn revoke(
         && issued_to(&claims, "cid", &client_id)
         && let Some(jti) = claims.get("jti").and_then(Value::as_str)
     {
-        state.grants.revoke_access_token(jti);
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(now);
+        let lives_for = u64::try_from(exp.saturating_sub(now)).unwrap_or(0);
+        state
+            .grants
+            .revoke_access_token(jti, std::time::Duration::from_secs(lives_for));
     }
     Ok(StatusCode::OK)
 }

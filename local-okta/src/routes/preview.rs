@@ -8,12 +8,14 @@ use std::collections::BTreeSet;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 use token_hook::{MintedTokens, TokenHookRequest};
 
 use crate::error::Error;
+use crate::forms;
 use crate::grants::SignInSession;
 use crate::hook::{self, CallResult, Effect, MintContext};
 use crate::ids;
@@ -42,8 +44,9 @@ pub struct GenerateParams {
 /// `GET /admin/preview`: the form, with a generated request.
 pub async fn preview_form(
     State(state): State<SharedState>,
+    headers: HeaderMap,
     Query(params): Query<GenerateParams>,
-) -> Result<Html<String>, Error> {
+) -> Result<Response, Error> {
     let org = state.org();
     let hook = registered_hook(&org)?;
     let login = params
@@ -68,13 +71,16 @@ pub async fn preview_form(
         grant,
         scope,
     };
-    render(&org, hook, &choice, &request, None)
+    render(&state, &headers, &org, hook, &choice, &request, None)
 }
 
 /// "View Response" form: the request, and the choices it was generated with.
 #[derive(Debug, Deserialize)]
 pub struct SendForm {
     request: String,
+    /// The form's token (see [`crate::forms`]).
+    #[serde(default)]
+    csrf_token: String,
     #[serde(default)]
     user: Option<String>,
     #[serde(default)]
@@ -86,8 +92,21 @@ pub struct SendForm {
 /// `POST /admin/preview`: sends the (edited) request to the hook.
 pub async fn preview_send(
     State(state): State<SharedState>,
+    headers: HeaderMap,
     Form(form): Form<SendForm>,
-) -> Result<Html<String>, Error> {
+) -> Result<Response, Error> {
+    // The send calls the hook with its secret: only from Preview's own page.
+    if !forms::from_own_page(&headers, &state.own_origin())
+        || !state
+            .forms
+            .check(&headers, PREVIEW_PURPOSE, &form.csrf_token)
+    {
+        return Err(Error::Forbidden(
+            "This Preview request did not come from local-okta's own Preview page in this \
+             browser, so nothing was sent."
+                .to_owned(),
+        ));
+    }
     let org = state.org();
     let hook = registered_hook(&org)?;
     let result = match serde_json::from_str::<Value>(&form.request) {
@@ -111,8 +130,19 @@ pub async fn preview_send(
             .unwrap_or(GRANT_TYPES[0]),
         scope: form.scope.as_deref().unwrap_or(DEFAULT_SCOPE),
     };
-    render(&org, hook, &choice, &form.request, Some(result))
+    render(
+        &state,
+        &headers,
+        &org,
+        hook,
+        &choice,
+        &form.request,
+        Some(result),
+    )
 }
+
+/// What a Preview form's token is bound to.
+const PREVIEW_PURPOSE: &str = "preview";
 
 /// What the form was filled with.
 #[derive(Debug, Clone, Copy)]
@@ -324,13 +354,19 @@ fn pretty(body: &[u8]) -> String {
 }
 
 fn render(
+    state: &SharedState,
+    headers: &HeaderMap,
     org: &Org,
     hook: &InlineHook,
     choice: &Choice<'_>,
     request: &str,
     result: Option<PreviewResult>,
-) -> Result<Html<String>, Error> {
+) -> Result<Response, Error> {
+    let token = state
+        .forms
+        .issue(headers, PREVIEW_PURPOSE, state.is_https());
     let page = PreviewPage {
+        csrf_token: &token.field,
         hook_name: &hook.name,
         users: &org.users,
         selected_user: choice.login,
@@ -341,5 +377,9 @@ fn render(
         request,
         result,
     };
-    Ok(Html(page.render()?))
+    let mut response = Html(page.render()?).into_response();
+    if let Some(cookie) = token.set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }

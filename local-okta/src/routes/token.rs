@@ -34,8 +34,8 @@ use crate::startup::SharedState;
 use crate::system_log::{self, Party, SessionFacts};
 use crate::tokens::{self, Issue, Minted, ProtocolParams, Site, Subject};
 
-/// The token request's form fields.
-#[derive(Debug, Deserialize)]
+/// The token request's form fields. `Debug` shows only the grant type.
+#[derive(Deserialize)]
 pub struct TokenForm {
     grant_type: Option<String>,
     code: Option<String>,
@@ -45,6 +45,14 @@ pub struct TokenForm {
     scope: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for TokenForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenForm")
+            .field("grant_type", &self.grant_type)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `POST /v1/token`.
@@ -162,22 +170,43 @@ fn code_grant(
              request.",
         ));
     }
-    match &grant.code_challenge {
-        Some(challenge) => {
-            let verifier = form.code_verifier.as_deref().unwrap_or_default();
+    let verifier = form
+        .code_verifier
+        .as_deref()
+        .filter(|verifier| !verifier.is_empty());
+    match (&grant.code_challenge, verifier) {
+        (Some(challenge), Some(verifier)) => {
+            if !is_valid_verifier(verifier) {
+                return Err(Error::oauth(
+                    "invalid_request",
+                    "The 'code_verifier' must be 43 to 128 characters: letters, digits, '-', \
+                     '.', '_' or '~'.",
+                ));
+            }
             let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
             if !bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
                 return Err(Error::oauth("invalid_grant", "PKCE verification failed."));
             }
         }
+        (Some(_), None) => {
+            return Err(Error::oauth("invalid_grant", "PKCE verification failed."));
+        }
+        // RFC 9700 §2.1.1: a verifier for a code issued without a challenge
+        // is a downgrade attempt, and refused.
+        (None, Some(_)) => {
+            return Err(Error::oauth(
+                "invalid_grant",
+                "PKCE verification failed: no code challenge was sent for this code.",
+            ));
+        }
         // A public client has no secret: PKCE is what proves the code is its own.
-        None if client.client_secret.is_none() => {
+        (None, None) if client.client_secret.is_none() => {
             return Err(Error::oauth(
                 "invalid_request",
                 "PKCE code verifier is required when the client is a public client.",
             ));
         }
-        None => {}
+        (None, None) => {}
     }
     let user = signed_in_user(org, &grant.session)?;
     let signed = tokens::sign(state, grant.tokens)?;
@@ -191,6 +220,7 @@ fn code_grant(
                 session: grant.session.clone(),
                 redirect_uri: grant.redirect_uri.clone(),
                 state: grant.state.clone(),
+                issued_at: std::time::Instant::now(),
             },
         );
         token
@@ -336,6 +366,14 @@ fn record_grants(
             .system_log
             .record(system_log::oauth_success(event_type, &actor, session));
     }
+}
+
+/// RFC 7636 §4.1: 43 to 128 unreserved characters.
+fn is_valid_verifier(verifier: &str) -> bool {
+    (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// The user a grant was issued to; gone users get `invalid_grant`.

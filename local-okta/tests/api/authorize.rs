@@ -112,13 +112,31 @@ async fn bad_credentials_get_a_clear_message_and_no_code() {
 }
 
 #[tokio::test]
-async fn a_tampered_carried_request_is_checked_again() {
+async fn a_tampered_carried_request_is_refused() {
     let org = spawn_org(None).await;
-    let query = authorize_query(&[("redirect_uri", "https://evil.example/cb")]);
+    // The form's token is bound to the request it answers: a changed
+    // request does not match it, and nobody is signed in or redirected.
+    let form = org
+        .authorize(&authorize_query(&[]))
+        .await
+        .text()
+        .await
+        .expect("a page");
+    let token = crate::helpers::form_token(&form).expect("a token");
+    let tampered = authorize_query(&[("redirect_uri", "https://evil.example/cb")]);
     let response = org
-        .submit_sign_in(&query, "jessie.smith@example.com", PASSWORD)
-        .await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        .client
+        .post(format!("{}/signin", org.base))
+        .form(&[
+            ("username", "jessie.smith@example.com"),
+            ("password", PASSWORD),
+            ("authorize_query", &tampered),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(response.headers().get("location").is_none());
 }
 

@@ -466,6 +466,7 @@ async fn a_user_in_no_group_assigned_to_the_app_is_turned_away() {
         .await;
     let pairs = fragment_params(&location(&response));
     assert_eq!(param(&pairs, "error"), Some("access_denied"));
-    let allowed = implicit_sign_in(&org, &query).await;
+    // Signed in as test.user now: a fresh sign-in needs prompt=login.
+    let allowed = implicit_sign_in(&org, &implicit_query("id_token", &[("prompt", "login")])).await;
     assert!(param(&fragment_params(&allowed), "id_token").is_some());
 }

@@ -106,6 +106,13 @@ pub fn all_rules(org: &mut Org) -> impl Iterator<Item = &mut local_okta::org::Po
         .flat_map(|policy| policy.rules.iter_mut())
 }
 
+/// The `csrf_token` hidden field of a local-okta form, if the page has one.
+pub fn form_token(page: &str) -> Option<String> {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = page.find(marker)? + marker.len();
+    Some(page[start..].split('"').next()?.to_owned())
+}
+
 /// A client like a browser that the test steers: cookies kept, redirects not followed.
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
@@ -171,19 +178,23 @@ impl TestOrg {
             .await
     }
 
-    /// Submits the sign-in form for `query`.
+    /// Submits the sign-in form for `query`, with the token a browser
+    /// would have from the form (fetched first, as a browser does).
     pub async fn submit_sign_in(
         &self,
         query: &str,
         login: &str,
         password: &str,
     ) -> reqwest::Response {
+        let form = self.authorize(query).await.text().await.expect("a page");
+        let token = form_token(&form).unwrap_or_default();
         self.client
             .post(format!("{}/signin", self.base))
             .form(&[
                 ("username", login),
                 ("password", password),
                 ("authorize_query", query),
+                ("csrf_token", &token),
             ])
             .send()
             .await

@@ -5,6 +5,7 @@
 mod authorize;
 mod discovery;
 mod grants;
+mod hardening;
 mod helpers;
 mod hook;
 mod management;

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{API_TOKEN, TestOrg, authorize_query, spawn_org};
+use crate::helpers::{API_TOKEN, TestOrg, authorize_query, form_token, spawn_org};
 use crate::stub_hook::{Answer, StubHook};
 
 const HOOK_ID: &str = "cal1lok7apatienthk0x";
@@ -200,10 +200,20 @@ async fn preview_sends_the_edited_request_and_shows_the_change() {
     let org = spawn_org(Some(&stub.url)).await;
     let request = json!({ "eventType": "com.okta.oauth2.tokens.transform", "data": {
         "identity": { "claims": { "preferred_username": "test.user@example.com" } } } });
+    let form = org
+        .get("/admin/preview")
+        .await
+        .text()
+        .await
+        .expect("a page");
+    let token = form_token(&form).expect("Preview's form token");
     let page = org
         .client
         .post(format!("{}/admin/preview", org.base))
-        .form(&[("request", request.to_string())])
+        .form(&[
+            ("request", request.to_string()),
+            ("csrf_token", token.clone()),
+        ])
         .send()
         .await
         .expect("an answer")
@@ -218,7 +228,7 @@ async fn preview_sends_the_edited_request_and_shows_the_change() {
     let bad = org
         .client
         .post(format!("{}/admin/preview", org.base))
-        .form(&[("request", "{ not json")])
+        .form(&[("request", "{ not json"), ("csrf_token", &token)])
         .send()
         .await
         .expect("an answer")

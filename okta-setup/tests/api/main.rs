@@ -45,6 +45,7 @@ async fn world() -> World {
             password: SecretString::from("supersecret"),
         }),
         patients,
+        log_patient_ids: true,
     };
     tokio::spawn(hook_service::startup::serve(
         hook_listener,
@@ -256,11 +257,21 @@ async fn sign_in_a_patient(testenv_path: &Path, listener: TcpListener, app: &str
         .await
         .expect("answer");
     let authorize = location(&login);
-    browser
+    let form = browser
         .get(&authorize)
         .send()
         .await
-        .expect("the sign-in form");
+        .expect("the sign-in form")
+        .text()
+        .await
+        .expect("a page");
+    let marker = r#"name="csrf_token" value=""#;
+    let token = form
+        .split(marker)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's token")
+        .to_owned();
     let query = url::Url::parse(&authorize)
         .expect("a URL")
         .query()
@@ -273,6 +284,7 @@ async fn sign_in_a_patient(testenv_path: &Path, listener: TcpListener, app: &str
             ("username", "jessie.smith@example.com"),
             ("password", "Workshop123!"),
             ("authorize_query", query.as_str()),
+            ("csrf_token", token.as_str()),
         ])
         .send()
         .await

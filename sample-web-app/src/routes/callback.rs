@@ -1,19 +1,23 @@
 //! `GET /authorization-code/callback`: the end of the sign-in.
 //!
-//! In order: the sign-in in progress must exist (and is used up); an error
-//! sent back by the authorization server is shown as it is; `state` must
-//! match; the code is exchanged and the ID token verified (see
-//! [`crate::oidc`]); the session gets a new id and the user.
+//! In order: the sign-in in progress must exist; `state` must match,
+//! **before anything the request says is shown**, so that a forged callback
+//! can neither put its text on the page nor cancel a sign-in in progress
+//! (only then is the sign-in used up); then an error sent back by the authorization server
+//! (a hook's `errorSummary` included) is shown as it is; then the code is
+//! exchanged and the ID token verified (see [`crate::oidc`]); the session
+//! gets a new id and the user.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
 use openidconnect::CsrfToken;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
+use tower_cookies::Cookies;
 
 use crate::error::AppError;
 use crate::routes::found;
-use crate::session_state::{AppSession, SignedInUser};
+use crate::session_state::{AppSession, SignedInUser, end_pending_login, pending_login};
 use crate::startup::SharedState;
 
 /// The callback's query: a code, or an error.
@@ -29,21 +33,21 @@ pub struct CallbackParams {
 pub async fn callback(
     State(state): State<SharedState>,
     session: AppSession,
+    cookies: Cookies,
     Query(params): Query<CallbackParams>,
 ) -> Result<Response, AppError> {
-    let pending = session
-        .take_pending_login()
-        .await?
-        .ok_or(AppError::NoPendingLogin)?;
+    let pending = pending_login(&cookies, &state.login_key).ok_or(AppError::NoPendingLogin)?;
+    let returned_state = params.state.unwrap_or_default();
+    if !bool::from(returned_state.as_bytes().ct_eq(pending.state.as_bytes())) {
+        // A forged callback: the real sign-in in progress goes on.
+        return Err(AppError::StateMismatch);
+    }
+    end_pending_login(&cookies, &state.login_key);
     if let Some(error) = params.error {
         return Err(AppError::AuthorizationServer {
             error,
             description: params.error_description,
         });
-    }
-    let returned_state = params.state.unwrap_or_default();
-    if !bool::from(returned_state.as_bytes().ct_eq(pending.state.as_bytes())) {
-        return Err(AppError::StateMismatch);
     }
     let code = params.code.ok_or_else(|| {
         AppError::BadRequest("The callback has no authorization code.".to_owned())

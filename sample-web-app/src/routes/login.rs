@@ -1,15 +1,19 @@
 //! `GET /login`: starts Authorization Code with PKCE. Remembers `state`,
-//! `nonce` and the PKCE verifier in the session, then sends the browser to
-//! the authorization server.
+//! `nonce`, the PKCE verifier and where to go back in an encrypted cookie,
+//! then sends the browser to the authorization server.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
+use tower_cookies::Cookies;
 
 use crate::error::AppError;
 use crate::routes::found;
-use crate::session_state::{AppSession, PendingLogin};
+use crate::session_state::{PendingLogin, begin_login};
 use crate::startup::SharedState;
+
+/// The longest `return_to` kept; anything longer goes to `/`.
+pub const MAX_RETURN_TO: usize = 512;
 
 /// `?return_to=/profile`: where to land after signing in.
 #[derive(Debug, Deserialize)]
@@ -20,7 +24,7 @@ pub struct LoginParams {
 /// `GET /login`.
 pub async fn login(
     State(state): State<SharedState>,
-    session: AppSession,
+    cookies: Cookies,
     Query(params): Query<LoginParams>,
 ) -> Result<Response, AppError> {
     let challenge = state.oidc.authorization_url();
@@ -30,19 +34,26 @@ pub async fn login(
         pkce_verifier: challenge.pkce_verifier,
         return_to: local_path(params.return_to.as_deref()),
     };
-    session.begin_login(&pending).await?;
+    let secure = state.config.base_url.starts_with("https://");
+    begin_login(&cookies, &state.login_key, &pending, secure);
     Ok(found(&challenge.url))
 }
 
-/// Only a path on this app: anything else (`//evil.example`, `https://…`)
-/// would make `/login` an open redirector.
+/// Only a path on this app, or `/`. Browsers strip tabs and newlines from a
+/// URL and read `\` as `/`, so `/\t/evil.example` becomes `//evil.example`,
+/// another site: any control character, white space or backslash is refused
+/// outright, before the check that the path does not start with `//`.
 fn local_path(return_to: Option<&str>) -> String {
-    match return_to {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
+    let Some(path) = return_to else {
+        return "/".to_owned();
+    };
+    let tricky = path
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if path.len() > MAX_RETURN_TO || tricky || !path.starts_with('/') || path.starts_with("//") {
+        return "/".to_owned();
     }
+    path.to_owned()
 }
 
 #[cfg(test)]
@@ -52,9 +63,29 @@ mod tests {
     #[test]
     fn only_local_paths_are_kept() {
         assert_eq!(local_path(Some("/profile")), "/profile");
+        assert_eq!(
+            local_path(Some("/profile?tab=claims")),
+            "/profile?tab=claims"
+        );
         assert_eq!(local_path(Some("//evil.example")), "/");
         assert_eq!(local_path(Some("https://evil.example")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(None), "/");
+    }
+
+    #[test]
+    fn what_browsers_strip_or_rewrite_is_refused() {
+        for path in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil",
+        ] {
+            assert_eq!(local_path(Some(path)), "/", "{path:?}");
+        }
+        assert_eq!(
+            local_path(Some(&format!("/{}", "a".repeat(MAX_RETURN_TO)))),
+            "/"
+        );
     }
 }

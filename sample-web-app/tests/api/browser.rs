@@ -79,7 +79,8 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a WebDriver session in headless Chromium");
-        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-test");
+        // Cargo's own scratch directory for tests, wherever its target directory is.
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-test");
         std::fs::create_dir_all(&shots).expect("a screenshot directory");
         Browser {
             client,
@@ -89,7 +90,7 @@ impl Browser {
         }
     }
 
-    /// Saves a screenshot as `target/browser-test/<name>.png`, and refreshes
+    /// Saves a screenshot as `<target>/tmp/browser-test/<name>.png`, and refreshes
     /// `docs/screenshots/<readme_name>.png` when asked to.
     async fn shot(&self, name: &str, readme_name: Option<&str>) {
         let png = self.client.screenshot().await.expect("a screenshot");
@@ -214,6 +215,26 @@ async fn a_person_signs_in_in_a_browser_and_sees_ext_patient_id() {
         .await
         .expect("scrolled");
     browser.shot("08-preview", Some("preview")).await;
+
+    // The open redirect a browser would follow: it strips the tab, and
+    // `/\t/evil.example` becomes `//evil.example`. The app must land at home.
+    browser
+        .client
+        .goto(&format!("{}/logout", world.app))
+        .await
+        .expect("a page");
+    browser
+        .client
+        .goto(&format!("{}/login?return_to=/%09/evil.example", world.app))
+        .await
+        .expect("the sign-in starts");
+    browser.wait_for("#welcome").await;
+    let landed = browser.client.current_url().await.expect("a URL");
+    assert_eq!(
+        landed.as_str(),
+        format!("{}/", world.app),
+        "still on the app"
+    );
 
     browser.client.close().await.expect("the session closes");
 }

@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::Command;
 
-use crate::helpers::{PASSWORD, location, spawn_hook_service};
+use crate::helpers::{PASSWORD, csrf_field, location, spawn_hook_service};
 
 fn express_app() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/express")
@@ -113,6 +113,7 @@ async fn okta_oidc_middleware_signs_in_sees_the_hooks_claim_and_signs_out() {
     );
     let form = get(authorize.clone()).await;
     assert_eq!(form.status(), StatusCode::OK, "local-okta's sign-in form");
+    let token = csrf_field(&form.text().await.expect("a page"));
     let query = url::Url::parse(&authorize)
         .expect("a URL")
         .query()
@@ -125,6 +126,7 @@ async fn okta_oidc_middleware_signs_in_sees_the_hooks_claim_and_signs_out() {
             ("username", "jessie.smith@example.com"),
             ("password", PASSWORD),
             ("authorize_query", &query),
+            ("csrf_token", &token),
         ])
         .send()
         .await

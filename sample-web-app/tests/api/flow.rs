@@ -192,19 +192,46 @@ async fn logout_signs_out_here_and_at_the_authorization_server() {
 }
 
 #[tokio::test]
-async fn the_session_cookie_is_http_only_lax_and_apart_from_local_oktas() {
+async fn the_cookies_are_http_only_lax_and_apart_from_local_oktas() {
     let world = spawn_world().await;
     let response = world.get(&format!("{}/login", world.app)).await;
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .expect("ASCII")
-        .to_owned();
-    assert!(cookie.starts_with("sample_app_session="), "{cookie}");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
+    let cookies = set_cookies(&response);
+    assert_eq!(
+        cookies.len(),
+        1,
+        "only the sign-in in progress: {cookies:?}"
     );
-    assert!(!cookie.contains("Secure"), "http://localhost is not https");
+    let login = &cookies[0];
+    assert!(login.starts_with("sample_app_login="), "{login}");
+    assert!(
+        login.contains("HttpOnly") && login.contains("SameSite=Lax"),
+        "{login}"
+    );
+    assert!(login.contains("Max-Age=600"), "short-lived: {login}");
+    assert!(!login.contains("Secure"), "http://localhost is not https");
+
+    let authorize = location(&response);
+    let callback = world
+        .sign_in_at_okta(&authorize, "jessie.smith@example.com")
+        .await;
+    let landed = world.get(&callback).await;
+    let session = set_cookies(&landed)
+        .into_iter()
+        .find(|cookie| cookie.starts_with("sample_app_session="))
+        .expect("a session once signed in");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+}
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().expect("ASCII").to_owned())
+        .collect()
 }
 
 #[tokio::test]

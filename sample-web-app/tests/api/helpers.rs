@@ -66,6 +66,7 @@ pub async fn spawn_hook_service(data: &TempDir) -> String {
             password: SecretString::from("supersecret"),
         }),
         patients,
+        log_patient_ids: true,
     };
     tokio::spawn(hook_service::startup::serve(
         listener,
@@ -161,6 +162,7 @@ impl World {
     pub async fn sign_in_at_okta(&self, authorize: &str, login: &str) -> String {
         let form = self.get(authorize).await;
         assert_eq!(form.status(), StatusCode::OK, "local-okta's sign-in form");
+        let token = csrf_field(&form.text().await.expect("a page"));
         let query = url::Url::parse(authorize)
             .expect("a URL")
             .query()
@@ -173,6 +175,7 @@ impl World {
                 ("username", login),
                 ("password", PASSWORD),
                 ("authorize_query", &query),
+                ("csrf_token", &token),
             ])
             .send()
             .await
@@ -207,6 +210,14 @@ impl World {
         let start = page.find(marker).expect("a logout form") + marker.len();
         page[start..].split('"').next().expect("a token").to_owned()
     }
+}
+
+/// The `csrf_token` hidden field of a form page (local-okta's sign-in form,
+/// the app's logout form).
+pub fn csrf_field(page: &str) -> String {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = page.find(marker).expect("a form with a token") + marker.len();
+    page[start..].split('"').next().expect("a token").to_owned()
 }
 
 /// The value cell of a claim on My Profile, if the row exists.

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{query_param, spawn_world, spawn_world_with_failing_hook};
+use crate::helpers::{location, query_param, spawn_world, spawn_world_with_failing_hook};
 
 fn with_state(callback: &str, state: &str) -> String {
     let mut url = url::Url::parse(callback).expect("a URL");
@@ -37,6 +37,92 @@ async fn a_wrong_state_is_refused() {
         home.contains(r#"id="login-button""#),
         "nothing was signed in"
     );
+}
+
+#[tokio::test]
+async fn a_forged_callback_shows_none_of_its_text_and_leaves_the_sign_in_going() {
+    let world = spawn_world().await;
+    let authorize = world.start_login("/login").await;
+    let callback = world
+        .sign_in_at_okta(&authorize, "jessie.smith@example.com")
+        .await;
+    let forged = format!(
+        "{}/authorization-code/callback?state=forged&error=access_denied&error_description=\
+         Call+0800+FRAUD+to+sign+in",
+        world.app
+    );
+    let response = world.get(&forged).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let page = response.text().await.expect("a page");
+    assert!(page.contains("cannot be trusted"), "{page}");
+    assert!(
+        !page.contains("0800") && !page.contains("access_denied"),
+        "{page}"
+    );
+    let real = world.get(&callback).await;
+    assert_eq!(
+        real.status(),
+        StatusCode::FOUND,
+        "the real sign-in still completes"
+    );
+}
+
+#[tokio::test]
+async fn return_to_cannot_leave_the_app_even_with_a_tab_browsers_strip() {
+    let world = spawn_world().await;
+    let authorize = world
+        .start_login("/login?return_to=/%09/evil.example")
+        .await;
+    let callback = world
+        .sign_in_at_okta(&authorize, "jessie.smith@example.com")
+        .await;
+    let landed = world.get(&callback).await;
+    assert_eq!(location(&landed), "/");
+}
+
+#[tokio::test]
+async fn anonymous_sign_in_starts_keep_nothing_on_the_server() {
+    let world = spawn_world().await;
+    let huge = "a".repeat(30_000);
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    for _ in 0..2_000 {
+        let response = anonymous
+            .get(format!("{}/login?return_to=/{huge}", world.app))
+            .send()
+            .await
+            .expect("an answer");
+        let cookies: Vec<&str> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        assert!(
+            cookies
+                .iter()
+                .all(|cookie| !cookie.starts_with("sample_app_session=")),
+            "no server-side session for a cookieless /login: {cookies:?}"
+        );
+        let size: usize = cookies.iter().map(|cookie| cookie.len()).sum();
+        assert!(
+            size < 1_024,
+            "return_to is capped, not stored: {size} bytes"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_cannot_be_framed_or_cached() {
+    let world = spawn_world().await;
+    world.sign_in("kim.sato@example.com").await;
+    let profile = world.get(&format!("{}/profile", world.app)).await;
+    let headers = profile.headers();
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["content-security-policy"], "frame-ancestors 'none'");
 }
 
 #[tokio::test]

@@ -159,3 +159,26 @@ fn everything_starts_answers_and_stops_together_on_ctrl_c() {
         "the app's port is free again"
     );
 }
+
+#[test]
+fn a_real_org_with_the_published_password_starts_nothing() {
+    let directory = tempfile::tempdir().expect("a directory");
+    std::fs::write(
+        directory.path().join("testenv"),
+        "ISSUER=https://integrator-123456.okta.com/oauth2/default\nCLIENT_ID=0oa1\nCLIENT_SECRET=s\n",
+    )
+    .expect("testenv");
+    std::fs::write(
+        directory.path().join(".env"),
+        "BASIC_AUTH_USER=admin\nBASIC_AUTH_PASSWORD=supersecret\n",
+    )
+    .expect(".env");
+    let output = workshop(&directory, &[("HOOK_LISTEN_ADDR", free_address())])
+        .env_remove("BASIC_AUTH_PASSWORD")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("published `supersecret`"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("starting"));
+}
