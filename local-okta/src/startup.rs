@@ -141,6 +141,7 @@ pub fn app(state: SharedState) -> Router {
         .nest("/api/v1", management)
         .layer(sessions)
         .layer(middleware::from_fn(service_kit::html_safety_headers))
+        .layer(middleware::from_fn(service_kit::server_timing))
         .layer(middleware::from_fn_with_state(
             AllowedHosts::for_url(&state.config.issuer),
             service_kit::check_host,

@@ -268,6 +268,7 @@ async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> 
         state.config.hook_timeout,
     )
     .await;
+    service_kit::record_timing("hook", duration);
     let evaluation = hook::evaluate(&result, &tokens);
 
     let mut debug_data = Map::new();

@@ -80,6 +80,7 @@ pub fn app(state: SharedState) -> Router {
         .layer(sessions)
         .layer(CookieManagerLayer::new())
         .layer(middleware::from_fn(service_kit::html_safety_headers))
+        .layer(middleware::from_fn(service_kit::server_timing))
         .layer(middleware::from_fn_with_state(
             AllowedHosts::for_url(&state.config.base_url),
             service_kit::check_host,

@@ -127,6 +127,48 @@ pub async fn check_host(
     }
 }
 
+tokio::task_local! {
+    /// The parts of one request's time, recorded by [`record_timing`].
+    static TIMINGS: std::cell::RefCell<Vec<(&'static str, std::time::Duration)>>;
+}
+
+/// Records that `name` took `duration` in the request being served, for its
+/// `Server-Timing` header (see [`server_timing`]). Outside a request: nothing.
+pub fn record_timing(name: &'static str, duration: std::time::Duration) {
+    let _ = TIMINGS.try_with(|timings| timings.borrow_mut().push((name, duration)));
+}
+
+/// Middleware: a `Server-Timing` header on every answer, with the request's
+/// `total` and each part recorded with [`record_timing`], in milliseconds
+/// (W3C Server Timing). A benchmark splits a sign-in's time with them; a
+/// browser's developer tools show them.
+pub async fn server_timing(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use std::fmt::Write as _;
+    let started = std::time::Instant::now();
+    TIMINGS
+        .scope(std::cell::RefCell::new(Vec::new()), async move {
+            let mut response = next.run(request).await;
+            let mut value = format!("total;dur={:.3}", millis(started.elapsed()));
+            TIMINGS.with(|timings| {
+                for (name, duration) in timings.borrow().iter() {
+                    let _ = write!(value, ", {name};dur={:.3}", millis(*duration));
+                }
+            });
+            if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+                response.headers_mut().insert("server-timing", value);
+            }
+            response
+        })
+        .await
+}
+
+fn millis(duration: std::time::Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
 /// An error and its causes on one line: `outer: inner: root`.
 pub fn error_chain(error: &dyn StdError) -> String {
     let mut line = error.to_string();

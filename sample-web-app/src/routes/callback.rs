@@ -53,10 +53,14 @@ pub async fn callback(
         AppError::BadRequest("The callback has no authorization code.".to_owned())
     })?;
 
+    // The time spent on the authorization server's side, for Server-Timing.
+    let exchange = std::time::Instant::now();
     let verified = state
         .oidc
         .exchange_and_verify(code, pending.pkce_verifier, &pending.nonce)
-        .await?;
+        .await;
+    service_kit::record_timing("upstream", exchange.elapsed());
+    let verified = verified?;
     let user = SignedInUser {
         id_token: verified.id_token,
         name: verified.name,
