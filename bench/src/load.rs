@@ -150,7 +150,22 @@ pub async fn closed_loop(
 
 /// `rate` requests a second for `duration`, over `connections`
 /// connections; each latency counts from the request's intended send time.
+///
+/// Each connection is an OS thread with blocking I/O: the OS's sleep wakes
+/// within tens of microseconds of the intended time, where tokio's timer
+/// has a millisecond's grain, which would show in every latency.
 pub async fn open_loop(
+    target: &Target,
+    connections: usize,
+    rate: u64,
+    duration: Duration,
+) -> anyhow::Result<Run> {
+    let target = target.clone();
+    tokio::task::spawn_blocking(move || open_loop_threads(&target, connections, rate, duration))
+        .await?
+}
+
+fn open_loop_threads(
     target: &Target,
     connections: usize,
     rate: u64,
@@ -160,37 +175,114 @@ pub async fn open_loop(
     let period = Duration::from_secs(1) / u32::try_from(rate.max(1)).unwrap_or(u32::MAX);
     let next = Arc::new(AtomicU64::new(0));
     let start = Instant::now() + Duration::from_millis(50);
+    let requests: Arc<Vec<(Vec<u8>, u16)>> = Arc::new(
+        target
+            .calls
+            .iter()
+            .map(|call| (raw_request(target, call), call.expect))
+            .collect(),
+    );
     let mut workers = Vec::new();
     for _ in 0..connections {
-        let target = target.clone();
-        let next = next.clone();
-        workers.push(tokio::spawn(async move {
+        let (next, requests, addr) = (next.clone(), requests.clone(), target.addr);
+        workers.push(std::thread::spawn(move || -> anyhow::Result<Run> {
             let mut run = Run::default();
-            let mut sender = connect(target.addr).await?;
+            let mut connection = Blocking::connect(addr)?;
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 if index >= total_requests {
                     break;
                 }
                 let intended = start + period * u32::try_from(index).unwrap_or(u32::MAX);
-                tokio::time::sleep_until(intended.into()).await;
-                let call = &target.calls[usize::try_from(index).unwrap_or(0) % target.calls.len()];
-                let ok = send(&mut sender, &target, call).await.unwrap_or(false);
+                if let Some(wait) = intended.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                let (bytes, expect) =
+                    &requests[usize::try_from(index).unwrap_or(0) % requests.len()];
+                let status = connection.exchange(bytes).unwrap_or(0);
                 run.latencies_us.push(micros(intended.elapsed()));
-                if !ok {
+                if status != *expect {
                     run.errors += 1;
-                    sender = connect(target.addr).await?;
+                    connection = Blocking::connect(addr)?;
                 }
             }
-            anyhow::Ok(run)
+            Ok(run)
         }));
     }
     let mut total = Run::default();
     for worker in workers {
-        total.merge(worker.await??);
+        let run = worker
+            .join()
+            .map_err(|_| anyhow::anyhow!("a load thread panicked"))??;
+        total.merge(run);
     }
     total.elapsed = duration;
     Ok(total)
+}
+
+/// A request as bytes on the wire.
+fn raw_request(target: &Target, call: &Call) -> Vec<u8> {
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        target.path,
+        target.addr,
+        call.body.len()
+    );
+    if let Some(authorization) = call.authorization.as_ref().and_then(|v| v.to_str().ok()) {
+        head.push_str(&format!("Authorization: {authorization}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(&call.body);
+    bytes
+}
+
+/// One keep-alive HTTP/1.1 connection with blocking I/O: enough of a client
+/// for servers that answer with `Content-Length` (or no body).
+struct Blocking {
+    writer: std::net::TcpStream,
+    reader: std::io::BufReader<std::net::TcpStream>,
+}
+
+impl Blocking {
+    fn connect(addr: SocketAddr) -> anyhow::Result<Blocking> {
+        let stream = std::net::TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        Ok(Blocking {
+            reader: std::io::BufReader::new(stream.try_clone()?),
+            writer: stream,
+        })
+    }
+
+    /// Sends a request and reads the whole answer; returns its status.
+    fn exchange(&mut self, request: &[u8]) -> anyhow::Result<u16> {
+        use std::io::{BufRead, Read, Write};
+        self.writer.write_all(request)?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no status line: {line:?}"))?;
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line)?;
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok(status)
+    }
 }
 
 fn micros(duration: Duration) -> u64 {

@@ -19,6 +19,7 @@ mod ceiling;
 mod load;
 mod procs;
 mod signin;
+mod soak;
 
 use std::fmt::Write as _;
 use std::process::Stdio;
@@ -37,6 +38,9 @@ struct Cli {
     /// A few seconds in all: every part, briefly (the test command runs this).
     #[arg(long)]
     quick: bool,
+    /// Instead of the benchmark, the soak (`just soak`) for this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    soak: Option<u64>,
 }
 
 /// How long and how hard each part runs.
@@ -52,6 +56,9 @@ struct Plan {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Some(seconds) = cli.soak {
+        return run_soak(seconds).await;
+    }
     let plan = if cli.quick {
         Plan {
             warmup: Duration::from_millis(200),
@@ -196,7 +203,7 @@ async fn main() -> anyhow::Result<()> {
     record(&mut figures, "signin_hook_ms", per(split.hook));
     let _ = writeln!(
         table,
-        "sign-ins ({} in a row, browser-like): p50 {p50:.2} ms, p99 {p99:.2} ms; on average the app {:.2} ms, local-okta {:.2} ms (signing included), the hook {:.2} ms, the rest is the client and loopback",
+        "sign-ins ({} in a row, browser-like): p50 {p50:.2} ms, p99 {p99:.2} ms; on average the app {:.2} ms, local-okta {:.2} ms (the code exchange and its RS256 signing included), the hook {:.2} ms, the rest is the client and loopback",
         plan.sign_ins,
         per(split.app),
         per(split.okta),
@@ -232,6 +239,72 @@ async fn main() -> anyhow::Result<()> {
         out.join("latest.json"),
         serde_json::to_string_pretty(&figures)?,
     )?;
+    Ok(())
+}
+
+/// `just soak`: 200 connections of mixed hook calls and 20 browsers of
+/// sign-ins for `seconds`, then the verdicts the soak exists for.
+async fn run_soak(seconds: u64) -> anyhow::Result<()> {
+    let bin = procs::binaries()?;
+    let duration = Duration::from_secs(seconds.max(5));
+    println!(
+        "soak: {} s, 200 connections of hook calls, 20 browsers signing in",
+        duration.as_secs()
+    );
+    let soak = soak::run(&bin, hook_calls()?, 200, 20, duration).await?;
+    let mut figures = Map::new();
+    record(&mut figures, "soak_hook_calls", soak.hook_calls as f64);
+    record(&mut figures, "soak_hook_errors", soak.hook_errors as f64);
+    record(&mut figures, "soak_sign_ins", soak.sign_ins as f64);
+    record(
+        &mut figures,
+        "soak_sign_in_failures",
+        soak.sign_in_failures as f64,
+    );
+    let mut flat = true;
+    for (name, warm, end) in &soak.rss {
+        let growth = (end - warm) / warm.max(f64::EPSILON);
+        flat &= growth <= 0.10;
+        let key = name.replace('-', "_");
+        record(&mut figures, &format!("soak_{key}_rss_warm_mb"), *warm);
+        record(&mut figures, &format!("soak_{key}_rss_end_mb"), *end);
+        println!(
+            "{name}: RSS {warm:.1} MB after warm-up, {end:.1} MB at the end ({:+.1} %)",
+            growth * 100.0
+        );
+    }
+    let mut no_leak = true;
+    for (name, warm, end) in &soak.files {
+        no_leak &= end <= warm;
+        let key = name.replace('-', "_");
+        record(&mut figures, &format!("soak_{key}_fds_warm"), *warm as f64);
+        record(&mut figures, &format!("soak_{key}_fds_end"), *end as f64);
+        println!("{name}: {warm} open files after warm-up, {end} at the end");
+    }
+    println!(
+        "hook calls: {} ({} not answered as expected); sign-ins: {} completed with the claim, {} failed",
+        soak.hook_calls, soak.hook_errors, soak.sign_ins, soak.sign_in_failures
+    );
+    println!("(the load generator shares the machine's cores with the servers)");
+    for (name, value) in &figures {
+        println!("{name}={value}");
+    }
+    let verdicts = [
+        ("zero errors on valid calls", soak.hook_errors == 0),
+        ("RSS flat within 10 % after warm-up", flat),
+        ("no growth in open files", no_leak),
+        (
+            "every sign-in completed with the claim",
+            soak.sign_in_failures == 0 && soak.sign_ins > 0,
+        ),
+    ];
+    for (verdict, held) in verdicts {
+        println!("{} {verdict}", if held { "PASS" } else { "FAIL" });
+    }
+    anyhow::ensure!(
+        verdicts.iter().all(|(_, held)| *held),
+        "the soak found a problem"
+    );
     Ok(())
 }
 

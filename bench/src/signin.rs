@@ -51,7 +51,17 @@ impl Browser<'_> {
         } else {
             request.header(COOKIE, cookie)
         };
+        let sent = Instant::now();
         let response = request.send().await?;
+        if std::env::var_os("BENCH_TRACE").is_some() {
+            eprintln!(
+                "{} {} in {:?}, server says {:?}",
+                response.status(),
+                response.url().path(),
+                sent.elapsed(),
+                response.headers().get("server-timing")
+            );
+        }
         for value in response.headers().get_all(SET_COOKIE) {
             let Some((name, rest)) = value.to_str().unwrap_or_default().split_once('=') else {
                 continue;
@@ -89,7 +99,10 @@ impl Browser<'_> {
             self.times.okta += own;
             self.times.hook += part("hook");
         } else {
+            // The app's wait on local-okta is the code exchange: local-okta's
+            // token endpoint, where the tokens are signed (and loopback).
             self.times.app += own;
+            self.times.okta += part("upstream");
         }
     }
 }

@@ -54,6 +54,12 @@ pub enum Error {
     /// The patient store did not answer in time.
     #[error("the patient store did not answer within one second")]
     StoreTimeout,
+    /// The patient store's file is gone.
+    #[error("the patient store {0} is missing")]
+    StoreMissing(std::path::PathBuf),
+    /// The patient store could not be read lately: lookups wait for it to be back.
+    #[error("the patient store is unavailable")]
+    StoreUnavailable,
     /// Binding, serving or another I/O failure.
     #[error("{context}")]
     Io {
@@ -73,7 +79,10 @@ impl Error {
             }
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::Store(_) | Error::StoreTimeout => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Store(_)
+            | Error::StoreTimeout
+            | Error::StoreMissing(_)
+            | Error::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -4,25 +4,42 @@
 //! in a database. This one is SQLite through sqlx: a single file under
 //! `data/`, created with migrations (`migrations/`) and seeded with the
 //! guide's three patients on first start. Logins compare case-insensitively,
-//! as Okta logins do. sqlx runs SQLite on its own worker thread, so a lookup
-//! never blocks the async runtime.
+//! as Okta logins do (ASCII, as SQLite's `NOCASE`).
+//!
+//! Okta waits on the hook at every sign-in, so a lookup is answered from
+//! memory: a snapshot of the whole table (a few thousand rows at most in a
+//! workshop), loaded at start and reloaded by a background task when the
+//! database changes. The task asks SQLite every [`REFRESH_EVERY`] whether
+//! anything was written (`PRAGMA data_version`, one cheap query), so a
+//! change made with `hook-service patients add` is seen within a second,
+//! and a lookup never waits for SQLite or its worker thread.
+//!
+//! When the store cannot be read (the file is gone, a query fails or takes
+//! longer than [`LOOKUP_TIMEOUT`]) the snapshot is marked unavailable and
+//! lookups fail (the hook answers 503, Okta mints the token unchanged)
+//! until a reload succeeds. A writer such as `patients add` never blocks a
+//! reader: the database runs in WAL mode.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
+use sqlx::ConnectOptions as _;
 use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions};
 use token_hook::PatientId;
 
 use crate::error::Error;
 
-/// How long a lookup may take before the hook gives up and answers 503, far
-/// below Okta's 3-second limit.
+/// How long a query to the store may take before the store counts as
+/// unavailable: far below Okta's 3-second limit.
 pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(1);
-/// Connections kept open. SQLite in WAL mode serves many readers at once.
-pub const MAX_CONNECTIONS: u32 = 8;
+/// How often the background task checks the database for changes.
+pub const REFRESH_EVERY: Duration = Duration::from_millis(250);
+/// Connections kept open for the commands (`list`, `add`, `remove`).
+pub const MAX_CONNECTIONS: u32 = 4;
 
 /// A patient: an Okta login and the id the hook adds as `extPatientId`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -34,14 +51,24 @@ pub struct Patient {
     pub patient_id: String,
 }
 
+/// The table in memory, or the news that it cannot be read.
+#[derive(Debug, Default)]
+struct Snapshot {
+    /// Lower-cased login → patient id.
+    by_login: HashMap<String, PatientId>,
+    available: bool,
+}
+
 /// A handle on the patient store; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct PatientStore {
     pool: SqlitePool,
+    snapshot: Arc<RwLock<Arc<Snapshot>>>,
 }
 
 impl PatientStore {
-    /// Opens (creating if needed) the database and brings its schema up to date.
+    /// Opens (creating if needed) the database, brings its schema up to
+    /// date, loads the table, and starts the task that keeps it fresh.
     pub async fn open(database_url: &str) -> Result<PatientStore, Error> {
         // WAL: a lookup never waits for a writer such as `patients add`.
         let options = SqliteConnectOptions::from_str(database_url)?
@@ -51,25 +78,28 @@ impl PatientStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(LOOKUP_TIMEOUT)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(PatientStore { pool })
+        let snapshot = Arc::new(RwLock::new(Arc::new(load(&pool).await?)));
+        tokio::spawn(keep_fresh(options, pool.clone(), Arc::downgrade(&snapshot)));
+        Ok(PatientStore { pool, snapshot })
     }
 
     /// The patient id for `login`, or `None` if the user is not a patient.
-    /// Gives up after [`LOOKUP_TIMEOUT`].
-    pub async fn find_patient_id(&self, login: &str) -> Result<Option<PatientId>, Error> {
-        let query = sqlx::query_scalar("SELECT patient_id FROM patients WHERE login = ?")
-            .bind(login)
-            .fetch_optional(&self.pool);
-        let patient_id: Option<String> = tokio::time::timeout(LOOKUP_TIMEOUT, query)
-            .await
-            .map_err(|_| Error::StoreTimeout)??;
-        Ok(patient_id.map(PatientId::new))
+    /// Fails while the store cannot be read.
+    pub fn find_patient_id(&self, login: &str) -> Result<Option<PatientId>, Error> {
+        let snapshot = self.current();
+        if !snapshot.available {
+            return Err(Error::StoreUnavailable);
+        }
+        Ok(snapshot
+            .by_login
+            .get(&login.trim().to_ascii_lowercase())
+            .cloned())
     }
 
-    /// Every patient, ordered by login.
+    /// Every patient, ordered by login (from the database itself).
     pub async fn list(&self) -> Result<Vec<Patient>, Error> {
         let patients = sqlx::query_as("SELECT login, patient_id FROM patients ORDER BY login")
             .fetch_all(&self.pool)
@@ -87,7 +117,7 @@ impl PatientStore {
         .bind(patient_id)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        self.reload().await
     }
 
     /// Removes a patient; `false` if there was none with that login.
@@ -96,27 +126,168 @@ impl PatientStore {
             .bind(login)
             .execute(&self.pool)
             .await?;
+        self.reload().await?;
         Ok(result.rows_affected() > 0)
     }
 
-    /// Whether the store answers, for `GET /healthz`.
-    pub async fn ping(&self) -> Result<(), Error> {
-        let query = sqlx::query("SELECT 1").execute(&self.pool);
-        tokio::time::timeout(LOOKUP_TIMEOUT, query)
-            .await
-            .map_err(|_| Error::StoreTimeout)??;
+    /// Reloads the snapshot now: a change made through this handle is seen
+    /// at once (another process's, within a second).
+    async fn reload(&self) -> Result<(), Error> {
+        let fresh = load(&self.pool).await?;
+        self.replace(fresh);
         Ok(())
     }
 
-    /// The connection pool behind the store, for tests that need to starve it.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// Whether lookups can be answered, for `GET /healthz`.
+    pub fn ping(&self) -> Result<(), Error> {
+        if self.current().available {
+            Ok(())
+        } else {
+            Err(Error::StoreUnavailable)
+        }
     }
 
-    /// Closes every connection; later calls fail. Used on shutdown.
+    /// Closes every connection; lookups then fail. Used on shutdown.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.replace(Snapshot::default());
     }
+
+    fn current(&self) -> Arc<Snapshot> {
+        read(&self.snapshot)
+    }
+
+    fn replace(&self, snapshot: Snapshot) {
+        write(&self.snapshot, snapshot);
+    }
+}
+
+/// The whole table, bounded by [`LOOKUP_TIMEOUT`].
+async fn load<'c, E>(executor: E) -> Result<Snapshot, Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    let query =
+        sqlx::query_as::<_, Patient>("SELECT login, patient_id FROM patients").fetch_all(executor);
+    let patients = tokio::time::timeout(LOOKUP_TIMEOUT, query)
+        .await
+        .map_err(|_| Error::StoreTimeout)??;
+    let by_login = patients
+        .into_iter()
+        .map(|patient| {
+            (
+                patient.login.to_ascii_lowercase(),
+                PatientId::new(patient.patient_id),
+            )
+        })
+        .collect();
+    Ok(Snapshot {
+        by_login,
+        available: true,
+    })
+}
+
+/// The background task: every [`REFRESH_EVERY`], reloads the table when the
+/// database changed, or marks it unavailable when it cannot be read. Ends
+/// when the store is dropped or closed.
+async fn keep_fresh(
+    options: SqliteConnectOptions,
+    pool: SqlitePool,
+    snapshot: Weak<RwLock<Arc<Snapshot>>>,
+) {
+    let file = options.get_filename().to_owned();
+    // `data_version` is per connection: one kept for this task alone.
+    let mut watcher: Option<SqliteConnection> = None;
+    let mut last_version = None;
+    loop {
+        tokio::time::sleep(REFRESH_EVERY).await;
+        let Some(snapshot) = snapshot.upgrade() else {
+            return;
+        };
+        if pool.is_closed() {
+            return;
+        }
+        match changed(&options, &file, &mut watcher, &mut last_version).await {
+            Ok(false) if read(&snapshot).available => {}
+            // Read through the watcher's own connection: after the file was
+            // replaced, only a new connection sees the new one.
+            Ok(_) => {
+                if let Some(connection) = watcher.as_mut() {
+                    match load(&mut *connection).await {
+                        Ok(fresh) => write(&snapshot, fresh),
+                        Err(error) => {
+                            watcher = None;
+                            unavailable(&snapshot, &error);
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                // Start again from a new connection once the file is back.
+                watcher = None;
+                last_version = None;
+                unavailable(&snapshot, &error);
+            }
+        }
+    }
+}
+
+/// Whether the database changed since the last look; an error when it
+/// cannot be read at all.
+async fn changed(
+    options: &SqliteConnectOptions,
+    file: &Path,
+    watcher: &mut Option<SqliteConnection>,
+    last_version: &mut Option<i64>,
+) -> Result<bool, Error> {
+    // An open connection keeps reading a deleted file: look for the file too.
+    if !file.exists() {
+        return Err(Error::StoreMissing(PathBuf::from(file)));
+    }
+    let connection = match watcher {
+        Some(connection) => connection,
+        None => {
+            let options = options.clone().create_if_missing(false);
+            let opened = tokio::time::timeout(LOOKUP_TIMEOUT, options.connect())
+                .await
+                .map_err(|_| Error::StoreTimeout)??;
+            watcher.insert(opened)
+        }
+    };
+    let query = sqlx::query_scalar::<_, i64>("PRAGMA data_version").fetch_one(&mut *connection);
+    let version = tokio::time::timeout(LOOKUP_TIMEOUT, query)
+        .await
+        .map_err(|_| Error::StoreTimeout)??;
+    let changed = *last_version != Some(version);
+    *last_version = Some(version);
+    Ok(changed)
+}
+
+fn unavailable(snapshot: &RwLock<Arc<Snapshot>>, error: &Error) {
+    if read(snapshot).available {
+        tracing::error!(
+            error = %service_kit::error_chain(error),
+            "patient store unavailable: answering 503 until it is back"
+        );
+    }
+    write(snapshot, Snapshot::default());
+}
+
+fn read(snapshot: &RwLock<Arc<Snapshot>>) -> Arc<Snapshot> {
+    snapshot
+        .read()
+        .map(|guard| guard.clone())
+        .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+}
+
+fn write(snapshot: &RwLock<Arc<Snapshot>>, fresh: Snapshot) {
+    let mut guard = snapshot
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if fresh.available && !guard.available {
+        tracing::info!("patient store available again");
+    }
+    *guard = Arc::new(fresh);
 }
 
 fn create_parent_directory(database_file: &Path) -> Result<(), Error> {

@@ -35,7 +35,7 @@ pub async fn add_patient_claim(
     };
 
     // 2. Their patient id, if they are a patient.
-    let Some(patient_id) = state.patients.find_patient_id(&login).await? else {
+    let Some(patient_id) = state.patients.find_patient_id(&login)? else {
         return Ok(no_change("not a patient"));
     };
 

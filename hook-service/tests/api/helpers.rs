@@ -22,6 +22,8 @@ pub struct TestApp {
     pub address: String,
     /// The store the service uses, to change or break it from a test.
     pub patients: PatientStore,
+    /// Its `DATABASE_URL`.
+    pub database_url: String,
     /// A plain HTTP client.
     pub client: reqwest::Client,
     _directory: TempDir,
@@ -48,12 +50,18 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         address,
         patients,
+        database_url,
         client: reqwest::Client::new(),
         _directory: directory,
     }
 }
 
 impl TestApp {
+    /// The SQLite file behind the store.
+    pub fn database_file(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(self.database_url.trim_start_matches("sqlite://"))
+    }
+
     /// POSTs `body` to `/tokenHook` as Okta does, with the guide's header.
     pub async fn call_hook(&self, body: &Value) -> reqwest::Response {
         self.client
