@@ -310,6 +310,28 @@ mod tests {
 }
 
 #[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+
+    /// The org loader's inputs kept under `fuzz/regressions/`: each parses,
+    /// or is refused with a problem, and none panics.
+    #[test]
+    fn every_kept_org_file_loads_or_is_refused_cleanly() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/org_loader");
+        let mut count = 0;
+        for entry in std::fs::read_dir(&dir).expect("the regressions folder") {
+            let data = std::fs::read(entry.expect("an entry").path()).expect("readable");
+            if let Ok(text) = std::str::from_utf8(&data) {
+                let _ = Org::parse(text);
+            }
+            count += 1;
+        }
+        assert!(count > 0, "{} has inputs", dir.display());
+    }
+}
+
+#[cfg(test)]
 mod file_tests {
     use super::*;
 

@@ -1,7 +1,7 @@
 //! `spawn_world()`: the three services of the guide on free ports, wired
 //! together as `just run` wires them, with a fresh patient store.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::routing::post;
 use hook_service::configuration::BasicCredentials;
@@ -16,8 +16,57 @@ use tokio::net::TcpListener;
 
 pub const PASSWORD: &str = "Workshop123!";
 
+/// Every log line of the services in this test binary, captured from the
+/// first `spawn_world` on, so tests can check what the logs never show.
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+/// A `MakeWriter` that appends to [`LOGS`].
+#[derive(Clone)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Capture(buffer.clone());
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init();
+        buffer
+    });
+}
+
+/// Everything logged so far.
+pub fn captured_logs() -> String {
+    LOGS.get()
+        .map(|buffer| {
+            let bytes = buffer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+        .unwrap_or_default()
+}
+
 /// The three services and a browser-like client.
 pub struct World {
+    /// hook-service, `http://127.0.0.1:<port>`.
+    pub hook: String,
     /// The app, `http://127.0.0.1:<port>`.
     pub app: String,
     /// local-okta, `http://127.0.0.1:<port>`.
@@ -77,6 +126,7 @@ pub async fn spawn_hook_service(data: &TempDir) -> String {
 }
 
 async fn spawn_world_with_hook(hook_url: &str, data: TempDir) -> World {
+    capture_logs();
     // Every server knows its own URL, so bind all ports first.
     let app_listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let app = format!("http://{}", app_listener.local_addr().expect("address"));
@@ -114,6 +164,7 @@ async fn spawn_world_with_hook(hook_url: &str, data: TempDir) -> World {
         .build()
         .expect("a client");
     World {
+        hook: hook_url.trim_end_matches("/tokenHook").to_owned(),
         app,
         okta,
         issuer,

@@ -6,4 +6,5 @@ mod browser;
 mod express_interop;
 mod flow;
 mod helpers;
+mod hostile;
 mod refusals;

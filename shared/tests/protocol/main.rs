@@ -3,4 +3,5 @@
 
 mod claims;
 mod examples;
+mod fuzz_regressions;
 mod rules;
