@@ -12,7 +12,7 @@ run:
     cargo build --workspace --bins
     cargo run -q --bin workshop
 
-# Run every test, the browser test included (needs chromium and chromium-driver). With Node.js, it first installs the Express interop app's packages.
+# Run every test, the browser test included (needs chromium and chromium-driver), then the benchmark harness in --quick mode. With Node.js, it first installs the Express interop app's packages.
 test:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -20,6 +20,9 @@ test:
       npm ci --prefix interop/express --no-audit --no-fund --loglevel=error
     fi
     cargo test --workspace
+    # The benchmark harness, in a few seconds, so that it cannot rot. Its numbers mean nothing here.
+    cargo build -q --workspace --bins
+    cargo run -q --bin bench -- --quick
 
 # Formatting and lints, as CI checks them.
 lint:
@@ -66,6 +69,10 @@ fuzz seconds="60":
       echo "--- fuzzing $target for {{seconds}} s"
       cargo fuzz run --fuzz-dir fuzz $target fuzz/corpus/$target -- -max_total_time={{seconds}} -rss_limit_mb=4096
     done
+
+# Rotate the running local-okta's signing key, as an Okta admin can: the app meets the new kid at the next sign-in and fetches the key set again.
+rotate-key:
+    cargo run -q -p local-okta -- rotate-key
 
 # Refresh the README's screenshots in docs/screenshots from the browser test.
 screenshots:

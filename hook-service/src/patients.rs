@@ -34,8 +34,10 @@ use token_hook::PatientId;
 use crate::error::Error;
 
 /// How long a query to the store may take before the store counts as
-/// unavailable: far below Okta's 3-second limit.
-pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(1);
+/// unavailable: with [`REFRESH_EVERY`], a store that stops answering (a
+/// writer holding an exclusive lock, say) turns into 503s within a second,
+/// far below Okta's 3-second limit.
+pub const LOOKUP_TIMEOUT: Duration = Duration::from_millis(500);
 /// How often the background task checks the database for changes.
 pub const REFRESH_EVERY: Duration = Duration::from_millis(250);
 /// Connections kept open for the commands (`list`, `add`, `remove`).
@@ -82,7 +84,13 @@ impl PatientStore {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let snapshot = Arc::new(RwLock::new(Arc::new(load(&pool).await?)));
-        tokio::spawn(keep_fresh(options, pool.clone(), Arc::downgrade(&snapshot)));
+        // The watcher waits for a lock no longer than it waits for anything.
+        let watcher_options = options.clone().busy_timeout(LOOKUP_TIMEOUT);
+        tokio::spawn(keep_fresh(
+            watcher_options,
+            pool.clone(),
+            Arc::downgrade(&snapshot),
+        ));
         Ok(PatientStore { pool, snapshot })
     }
 
@@ -199,6 +207,7 @@ async fn keep_fresh(
     // `data_version` is per connection: one kept for this task alone.
     let mut watcher: Option<SqliteConnection> = None;
     let mut last_version = None;
+    let mut last_file = None;
     loop {
         tokio::time::sleep(REFRESH_EVERY).await;
         let Some(snapshot) = snapshot.upgrade() else {
@@ -207,7 +216,13 @@ async fn keep_fresh(
         if pool.is_closed() {
             return;
         }
-        match changed(&options, &file, &mut watcher, &mut last_version).await {
+        let seen = changed(
+            &options,
+            &file,
+            &mut watcher,
+            (&mut last_version, &mut last_file),
+        );
+        match seen.await {
             Ok(false) if read(&snapshot).available => {}
             // Read through the watcher's own connection: after the file was
             // replaced, only a new connection sees the new one.
@@ -226,23 +241,36 @@ async fn keep_fresh(
                 // Start again from a new connection once the file is back.
                 watcher = None;
                 last_version = None;
+                last_file = None;
                 unavailable(&snapshot, &error);
             }
         }
     }
 }
 
-/// Whether the database changed since the last look; an error when it
-/// cannot be read at all.
+/// The file's size and modification time: what changes when the file is
+/// replaced or overwritten behind SQLite's back.
+type FileStamp = (u64, Option<std::time::SystemTime>);
+
+/// Whether the database changed since the last look (`data_version`, and
+/// the file's [`FileStamp`]); an error when it cannot be read at all.
 async fn changed(
     options: &SqliteConnectOptions,
     file: &Path,
     watcher: &mut Option<SqliteConnection>,
-    last_version: &mut Option<i64>,
+    (last_version, last_file): (&mut Option<i64>, &mut Option<FileStamp>),
 ) -> Result<bool, Error> {
     // An open connection keeps reading a deleted file: look for the file too.
-    if !file.exists() {
-        return Err(Error::StoreMissing(PathBuf::from(file)));
+    let metadata = match std::fs::metadata(file) {
+        Ok(metadata) => metadata,
+        Err(_) => return Err(Error::StoreMissing(PathBuf::from(file))),
+    };
+    // Overwritten by something other than SQLite: an open connection goes
+    // on trusting its cache, so read it through a new one.
+    let stamp = (metadata.len(), metadata.modified().ok());
+    if last_file.replace(stamp).is_some_and(|last| last != stamp) {
+        *watcher = None;
+        *last_version = None;
     }
     let connection = match watcher {
         Some(connection) => connection,

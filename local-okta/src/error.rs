@@ -80,6 +80,9 @@ pub enum Error {
     /// Nothing here.
     #[error("not found")]
     NotFound,
+    /// `local-okta rotate-key` could not get a running local-okta to rotate.
+    #[error("rotate-key: {0}")]
+    RotateKey(String),
     /// A page could not be rendered.
     #[error("render a page")]
     Template(#[from] askama::Error),

@@ -1,5 +1,11 @@
 //! `local-okta`: reads its configuration and org file, loads (or creates)
 //! its signing key, binds, serves. See `src/lib.rs` for the layout.
+//!
+//! `local-okta rotate-key` (`just rotate-key`) asks the running local-okta,
+//! through its Management API, to rotate its signing key, as an Okta admin
+//! would.
+
+use secrecy::ExposeSecret as _;
 
 use std::process::ExitCode;
 
@@ -12,7 +18,59 @@ use tokio::net::TcpListener;
 #[tokio::main]
 async fn main() -> ExitCode {
     service_kit::init_logging("info,tower_sessions=warn");
-    service_kit::exit_code(run().await)
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    match command.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => service_kit::exit_code(run().await),
+        ["rotate-key"] => service_kit::exit_code(rotate_key().await),
+        _ => {
+            eprintln!("usage: local-okta [rotate-key]");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Rotates the running local-okta's signing key; prints the new `kid`.
+async fn rotate_key() -> Result<(), Error> {
+    let config = Config::from_env()?;
+    let org = &config.org;
+    let origin = url::Url::parse(&config.issuer)
+        .map(|url| url.origin().ascii_serialization())
+        .map_err(|error| Error::RotateKey(format!("bad issuer {}: {error}", config.issuer)))?;
+    let url = format!(
+        "{origin}/api/v1/authorizationServers/{}/credentials/lifecycle/keyRotate",
+        org.authorization_server.id
+    );
+    let failed = |reason: String| Error::RotateKey(format!("{url}: {reason}"));
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header(
+            "authorization",
+            format!("SSWS {}", org.org.api_token.expose_secret()),
+        )
+        .json(&serde_json::json!({ "use": "sig" }))
+        .send()
+        .await
+        .map_err(|error| {
+            failed(format!(
+                "{} (is local-okta running? start it with just run)",
+                service_kit::error_chain(&error)
+            ))
+        })?;
+    let status = response.status();
+    let keys: serde_json::Value = response
+        .json()
+        .await
+        .map_err(|error| failed(format!("{status}, {error}")))?;
+    if !status.is_success() {
+        return Err(failed(format!("{status}: {}", keys["errorSummary"])));
+    }
+    let active = keys
+        .as_array()
+        .and_then(|keys| keys.iter().find(|key| key["status"] == "ACTIVE"))
+        .and_then(|key| key["kid"].as_str())
+        .unwrap_or("?");
+    println!("local-okta now signs with kid {active}; the old key stays published at /v1/keys.");
+    Ok(())
 }
 
 async fn run() -> Result<(), Error> {

@@ -19,7 +19,7 @@ use crate::configuration::Config;
 use crate::error::Error;
 use crate::forms::FormGuard;
 use crate::grants::Grants;
-use crate::keys::SigningKey;
+use crate::keys::{KEY_FILE, KeyRing, SigningKey};
 use crate::management::state::Directory;
 use crate::management::{self, RATE_LIMIT_PER_MINUTE, RateLimit};
 use crate::org::Org;
@@ -44,7 +44,8 @@ pub struct AppState {
     pub rate_limit: RateLimit,
     /// Tokens of the sign-in and Preview forms.
     pub forms: FormGuard,
-    pub keys: SigningKey,
+    /// The signing keys: rotated by the Management API.
+    pub keys: KeyRing,
     /// Codes, refresh tokens, revocations.
     pub grants: Grants,
     pub system_log: SystemLog,
@@ -82,6 +83,12 @@ impl AppState {
             .build()
             .map_err(Error::HttpClient)?;
         let directory = Directory::open(config.org.clone(), config.state_file.clone())?;
+        // Like the org's changes, a rotated key is kept when the org is.
+        let key_file = config
+            .state_file
+            .as_ref()
+            .map(|_| config.data_dir.join(KEY_FILE));
+        let keys = KeyRing::new(keys, key_file);
         Ok(Arc::new(AppState {
             config,
             directory,

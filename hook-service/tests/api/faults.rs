@@ -1,6 +1,10 @@
-//! When the patient store cannot answer, the hook answers 503 within a
-//! second (Okta then mints the token unchanged) instead of hanging towards
-//! Okta's 3-second limit, and recovers by itself when the store is back.
+//! When the patient store cannot answer (closed, deleted, overwritten with
+//! garbage), the hook answers 503 within a second (Okta then mints the token
+//! unchanged) instead of hanging towards Okta's 3-second limit, and
+//! recovers by itself when the store is back. A writer holding a
+//! transaction never blocks it: the store runs in WAL mode, where a writer
+//! cannot lock readers out (and a connection asking for an exclusive lock
+//! is itself refused while the hook is connected).
 
 use std::time::{Duration, Instant};
 
@@ -93,6 +97,93 @@ async fn a_patient_added_with_the_command_is_seen_within_a_second() {
             break;
         }
         assert!(Instant::now() < deadline, "not seen within a second");
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn a_store_overwritten_with_garbage_gets_503_within_a_second_and_recovers() {
+    let app = spawn_app().await;
+    assert!(answers_within(&app, StatusCode::OK, Duration::from_secs(1)).await);
+
+    // Everything into the main file first, so that the write-ahead log
+    // cannot stand in for the damaged file.
+    let mut writer = writer(&app).await;
+    sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut writer)
+        .await
+        .expect("checkpointed");
+    drop(writer);
+    let file = app.database_file();
+    let saved = std::fs::read(&file).expect("the database");
+    std::fs::write(&file, "this is not a database ".repeat(400)).expect("overwritten");
+    assert!(
+        answers_within(
+            &app,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(1)
+        )
+        .await,
+        "503 within a second of the file becoming unreadable"
+    );
+
+    std::fs::write(&file, saved).expect("restored");
+    assert!(
+        answers_within(&app, StatusCode::OK, Duration::from_secs(2)).await,
+        "back once the file is"
+    );
+}
+
+/// A connection of another process's kind, straight to the file.
+async fn writer(app: &TestApp) -> sqlx::SqliteConnection {
+    use sqlx::ConnectOptions as _;
+    let options: sqlx::sqlite::SqliteConnectOptions =
+        app.database_url.parse().expect("a database URL");
+    options.connect().await.expect("connects")
+}
+
+#[tokio::test]
+async fn a_writer_in_a_transaction_never_blocks_a_lookup() {
+    let app = spawn_app().await;
+    let mut writer = writer(&app).await;
+    sqlx::raw_sql("BEGIN IMMEDIATE; INSERT INTO patients VALUES ('pending@example.com', '77');")
+        .execute(&mut writer)
+        .await
+        .expect("a transaction");
+
+    // WAL: readers go on reading the last committed table meanwhile,
+    // across several of the store's checks.
+    assert!(
+        !answers_within(
+            &app,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(1)
+        )
+        .await,
+        "a writer's transaction turned lookups into 503s"
+    );
+    let response = app.call_hook(&request_for("pending@example.com")).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::NO_CONTENT,
+        "not committed yet"
+    );
+
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut writer)
+        .await
+        .expect("committed");
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while app
+        .call_hook(&request_for("pending@example.com"))
+        .await
+        .status()
+        != StatusCode::OK
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the commit not seen within a second"
+        );
         tokio::task::yield_now().await;
     }
 }

@@ -9,7 +9,7 @@
 //! - [`hooks`]: inline hooks: list (`type`), create, get, PUT, delete (only
 //!   when INACTIVE), activate, deactivate, execute.
 //! - [`servers`]: authorization servers, their policies and rules (list,
-//!   get, create, PUT, delete).
+//!   get, create, PUT, delete), and their signing keys (list, rotate).
 //! - [`logs`]: the System Log.
 //! - [`state`]: the org in memory, snapshots, and the state file.
 //!
@@ -74,6 +74,14 @@ pub fn router(state: SharedState) -> Router<SharedState> {
         .route("/inlineHooks/{hook_id}/execute", post(hooks::execute))
         .route("/authorizationServers", get(servers::list))
         .route("/authorizationServers/{server_id}", get(servers::get_one))
+        .route(
+            "/authorizationServers/{server_id}/credentials/keys",
+            get(servers::list_keys),
+        )
+        .route(
+            "/authorizationServers/{server_id}/credentials/lifecycle/keyRotate",
+            post(servers::rotate_keys),
+        )
         .route(
             "/authorizationServers/{server_id}/policies",
             get(servers::list_policies).post(servers::create_policy),

@@ -52,6 +52,39 @@ pub async fn get_one(
     Ok(Json(describe(&state, &org)))
 }
 
+/// The body of a key rotation.
+#[derive(Debug, Deserialize)]
+pub struct RotateBody {
+    #[serde(rename = "use")]
+    key_use: Option<String>,
+}
+
+/// `GET …/credentials/keys`: the active key and the replaced ones still
+/// published, each with its `status`.
+pub async fn list_keys(
+    State(state): State<SharedState>,
+    Path(server_id): Path<String>,
+) -> Result<Json<Vec<Value>>, Error> {
+    server(&state.org(), &server_id)?;
+    Ok(Json(state.keys.describe()))
+}
+
+/// `POST …/credentials/lifecycle/keyRotate` with `{"use": "sig"}`: a new
+/// signing key from now on; the old one stays at `/v1/keys`. Clients that
+/// cached the key set meet the new `kid` at the next token.
+pub async fn rotate_keys(
+    State(state): State<SharedState>,
+    Path(server_id): Path<String>,
+    body: Result<Json<RotateBody>, JsonRejection>,
+) -> Result<Json<Vec<Value>>, Error> {
+    let Json(body) = body.map_err(malformed)?;
+    server(&state.org(), &server_id)?;
+    if body.key_use.as_deref() != Some("sig") {
+        return Err(validation("use: The value must be sig"));
+    }
+    Ok(Json(state.keys.rotate()?))
+}
+
 /// `GET …/policies`.
 pub async fn list_policies(
     State(state): State<SharedState>,

@@ -366,6 +366,31 @@ async fn an_unreadable_200_mints_unchanged() {
 }
 
 #[tokio::test]
+async fn a_200_that_is_not_json_mints_unchanged() {
+    let (response, org, _) = sign_in_with(Answer::Raw(b"{\"commands\": [".to_vec())).await;
+    let (id, _) = minted(response).await;
+    assert!(id.get("extPatientId").is_none());
+    let event = only_event(&org, "inline_hook.response.processed").await;
+    assert_eq!(event["outcome"]["result"], "FAILURE");
+}
+
+#[tokio::test]
+async fn a_10_mb_answer_is_not_read_and_mints_unchanged() {
+    // Valid JSON, so only its size can refuse it.
+    let mut body = br#"{"commands":[],"debugContext":{"pad":""#.to_vec();
+    body.resize(body.len() + 10 * 1024 * 1024, b'a');
+    body.extend_from_slice(br#""}}"#);
+    let (response, org, _) = sign_in_with(Answer::Raw(body)).await;
+    let (id, _) = minted(response).await;
+    assert!(id.get("extPatientId").is_none());
+    let event = only_event(&org, "inline_hook.response.processed").await;
+    assert_eq!(
+        event["debugContext"]["debugData"]["error_message"],
+        "Inline hook response exceeds 256 KB"
+    );
+}
+
+#[tokio::test]
 async fn a_refresh_grant_runs_the_hook_with_the_original_grant() {
     let stub = StubHook::spawn(Answer::Status(204)).await;
     let org = spawn_org(Some(&stub.url)).await;

@@ -18,6 +18,8 @@ pub enum Answer {
     Json(Value),
     /// This status, empty body.
     Status(u16),
+    /// `200`, `Content-Type: application/json`, with these bytes as they are.
+    Raw(Vec<u8>),
     /// Never answers: the caller's timeout must fire.
     Hang,
     /// Never answers the first call; answers later ones with this JSON.
@@ -81,6 +83,11 @@ async fn answer_call(State(stub): State<Stub>, headers: HeaderMap, body: Bytes) 
         Answer::Json(value) => axum::Json(value).into_response(),
         Answer::Status(status) => StatusCode::from_u16(status)
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response(),
+        Answer::Raw(bytes) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            bytes,
+        )
             .into_response(),
         Answer::Hang => std::future::pending().await,
     }

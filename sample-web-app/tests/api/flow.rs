@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use token_hook::{PatientClaims, PatientId};
 
-use crate::helpers::{claim_cell, location, query_param, spawn_world};
+use crate::helpers::{claim_cell, location, query_param, raw_id_token, spawn_world};
 
 #[tokio::test]
 async fn the_id_token_a_patient_gets_carries_the_claim_the_shared_type_reads() {
@@ -55,13 +55,6 @@ async fn a_client_credentials_call_reaches_the_real_hook_which_answers_204() {
         "no ID token, so nothing to add"
     );
     assert_eq!(events[0]["outcome"]["result"], "SUCCESS");
-}
-
-/// The ID token as issued, from My Profile's "As issued" block.
-fn raw_id_token(profile: &str) -> &str {
-    let marker = "<h2>As issued</h2>\n    <pre>";
-    let start = profile.find(marker).expect("the raw ID token") + marker.len();
-    profile[start..].split("</pre>").next().expect("its end")
 }
 
 #[tokio::test]

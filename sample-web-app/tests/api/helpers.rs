@@ -158,19 +158,24 @@ async fn spawn_world_with_hook(hook_url: &str, data: TempDir) -> World {
         std::future::pending(),
     ));
 
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("a client");
     World {
         hook: hook_url.trim_end_matches("/tokenHook").to_owned(),
         app,
         okta,
         issuer,
-        client,
+        client: browser(),
         _data: data,
     }
+}
+
+/// A browser-like client: keeps cookies for every port of 127.0.0.1,
+/// never follows redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("a client")
 }
 
 pub fn location(response: &reqwest::Response) -> String {
@@ -188,6 +193,12 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
 }
 
 impl World {
+    /// The same services, seen from a new browser with no cookies.
+    pub fn with_a_new_browser(mut self) -> World {
+        self.client = browser();
+        self
+    }
+
     pub async fn get(&self, url: &str) -> reqwest::Response {
         self.client.get(url).send().await.expect("an answer")
     }
@@ -272,6 +283,13 @@ pub fn csrf_field(page: &str) -> String {
 }
 
 /// The value cell of a claim on My Profile, if the row exists.
+/// The ID token as issued, from My Profile's "As issued" block.
+pub fn raw_id_token(profile: &str) -> &str {
+    let marker = "<h2>As issued</h2>\n    <pre>";
+    let start = profile.find(marker).expect("the raw ID token") + marker.len();
+    profile[start..].split("</pre>").next().expect("its end")
+}
+
 pub fn claim_cell(page: &str, claim: &str) -> Option<String> {
     let marker = format!(r#"id="claim-{claim}">"#);
     let start = page.find(&marker)? + marker.len();

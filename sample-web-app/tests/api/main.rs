@@ -4,6 +4,7 @@
 
 mod browser;
 mod express_interop;
+mod faults;
 mod flow;
 mod helpers;
 mod hostile;
