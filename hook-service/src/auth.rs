@@ -1,10 +1,13 @@
-//! HTTP Basic authentication of Okta's call (docs/token-hook-protocol.md §5).
+//! Authentication of Okta's call (docs/token-hook-protocol.md §5): HTTP
+//! Basic, the guide's way, or an OAuth 2.0 bearer token ([`crate::bearer`]).
 //!
 //! The hook is registered in Okta with the header field `Authorization` and
 //! the secret `Basic base64(user:password)`. The user and the password are
 //! both compared in constant time, and both always, so the time taken does
 //! not tell which one was wrong. (Like most constant-time comparisons, it
 //! does reveal a length mismatch.) Credentials never reach a log line.
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
@@ -15,21 +18,62 @@ use base64::engine::general_purpose::STANDARD;
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
-use crate::configuration::BasicCredentials;
+use crate::bearer::BearerVerifier;
+use crate::configuration::{BasicCredentials, HookAuth};
 use crate::error::Error;
 use crate::startup::AppState;
 
+/// What Okta's call is checked against; cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Authenticator {
+    /// `Authorization: Basic …` with these credentials.
+    Basic(Arc<BasicCredentials>),
+    /// `Authorization: Bearer <JWT>` that this verifier accepts.
+    Bearer(Arc<BearerVerifier>),
+}
+
+impl Authenticator {
+    /// The authenticator for a configuration.
+    pub fn new(auth: HookAuth) -> Result<Authenticator, Error> {
+        Ok(match auth {
+            HookAuth::Basic(credentials) => Authenticator::Basic(Arc::new(credentials)),
+            HookAuth::OAuth2(settings) => {
+                Authenticator::Bearer(Arc::new(BearerVerifier::new(settings)?))
+            }
+        })
+    }
+}
+
 /// Middleware: lets the request through only with the configured credentials.
-pub async fn require_basic_auth(
+pub async fn require_okta_auth(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Result<Response, Error> {
-    if !credentials_match(request.headers(), &state.credentials) {
-        // The call's log line (see `telemetry`) records the refusal.
-        return Err(Error::Unauthorized);
+    // The call's log line (see `telemetry`) records a refusal.
+    match &state.auth {
+        Authenticator::Basic(credentials) => {
+            if !credentials_match(request.headers(), credentials) {
+                return Err(Error::Unauthorized);
+            }
+        }
+        Authenticator::Bearer(verifier) => {
+            let token = bearer_token(request.headers()).ok_or(Error::Unauthorized)?;
+            verifier.verify(token).await?;
+        }
     }
     Ok(next.run(request).await)
+}
+
+/// The token of `Authorization: Bearer <token>`; the scheme is
+/// case-insensitive (RFC 6750 §2.1).
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|token| !token.is_empty())
 }
 
 fn credentials_match(headers: &HeaderMap, expected: &BasicCredentials) -> bool {

@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 
 use token_hook::PATIENT_ID_CLAIM;
 
+use crate::auth::Authenticator;
 use crate::configuration::{self, Config};
 use crate::error::Error;
 use crate::patients::PatientStore;
@@ -80,7 +81,7 @@ async fn serve() -> Result<(), Error> {
         "hook-service listening on http://{address}/tokenHook"
     );
     let state = AppState {
-        credentials: config.credentials.into(),
+        auth: Authenticator::new(config.auth)?,
         patients: patients.clone(),
         log_patient_ids: config.log_patient_ids,
     };

@@ -3,8 +3,12 @@
 //!
 //! | variable | meaning | default |
 //! | --- | --- | --- |
-//! | `BASIC_AUTH_USER` | user Okta sends in its Basic `Authorization` header | required |
-//! | `BASIC_AUTH_PASSWORD` | its password | required |
+//! | `HOOK_AUTH` | how Okta authenticates: `basic` (the guide's header secret) or `oauth2` | `basic` |
+//! | `BASIC_AUTH_USER` | user Okta sends in its Basic `Authorization` header | required with `basic` |
+//! | `BASIC_AUTH_PASSWORD` | its password | required with `basic` |
+//! | `HOOK_OAUTH_ISSUER` | the authorization server whose access tokens Okta sends, e.g. `https://{org}/oauth2/default` | required with `oauth2` |
+//! | `HOOK_OAUTH_AUDIENCE` | the `aud` those tokens must carry, e.g. `api://default` | required with `oauth2` |
+//! | `HOOK_OAUTH_SCOPE` | the scope they must grant, e.g. `patients.read` | required with `oauth2` |
 //! | `HOOK_LISTEN_ADDR` | address to listen on | `127.0.0.1:8082` |
 //! | `DATABASE_URL` | the SQLite patient store | `sqlite://data/patients.db` |
 //! | `LOG_PATIENT_IDS` | `false` keeps patient ids out of the log line | `true` (the guide logs them) |
@@ -27,11 +31,34 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/patients.db";
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen_addr: SocketAddr,
-    /// The credentials Okta must present.
-    pub credentials: BasicCredentials,
+    /// How Okta must authenticate its call.
+    pub auth: HookAuth,
     pub database_url: String,
     /// Whether the call's log line shows the patient id it added.
     pub log_patient_ids: bool,
+}
+
+/// How Okta authenticates its call to the hook
+/// ([inline hooks: authentication](https://developer.okta.com/docs/concepts/inline-hooks/)).
+#[derive(Debug, Clone)]
+pub enum HookAuth {
+    /// A header secret: `Authorization: Basic base64(user:password)`, as
+    /// the guide registers it.
+    Basic(BasicCredentials),
+    /// OAuth 2.0: Okta gets an access token from the issuer's token URL
+    /// and sends `Authorization: Bearer <JWT>`.
+    OAuth2(OAuth2Settings),
+}
+
+/// What an access token must show for the hook to accept it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuth2Settings {
+    /// `iss`, exactly; its keys are read from its discovery document.
+    pub issuer: String,
+    /// One of the token's `aud`.
+    pub audience: String,
+    /// A scope the token must grant (`scp`).
+    pub scope: String,
 }
 
 /// HTTP Basic credentials. `Debug` never shows the password.
@@ -56,9 +83,25 @@ impl Config {
                 .filter(|value| !value.is_empty())
                 .ok_or(Error::MissingVariable(name))
         };
-        let credentials = BasicCredentials {
-            user: required("BASIC_AUTH_USER")?,
-            password: SecretString::from(required("BASIC_AUTH_PASSWORD")?),
+        let auth = match lookup("HOOK_AUTH").as_deref() {
+            None | Some("" | "basic") => HookAuth::Basic(BasicCredentials {
+                user: required("BASIC_AUTH_USER")?,
+                password: SecretString::from(required("BASIC_AUTH_PASSWORD")?),
+            }),
+            Some("oauth2") => HookAuth::OAuth2(OAuth2Settings {
+                issuer: required("HOOK_OAUTH_ISSUER")?
+                    .trim_end_matches('/')
+                    .to_owned(),
+                audience: required("HOOK_OAUTH_AUDIENCE")?,
+                scope: required("HOOK_OAUTH_SCOPE")?,
+            }),
+            Some(other) => {
+                return Err(Error::InvalidVariable {
+                    name: "HOOK_AUTH",
+                    value: other.to_owned(),
+                    expected: "basic or oauth2",
+                });
+            }
         };
         let listen_addr = lookup("HOOK_LISTEN_ADDR").unwrap_or_else(|| DEFAULT_LISTEN_ADDR.into());
         let listen_addr = listen_addr.parse().map_err(|_| Error::InvalidVariable {
@@ -79,7 +122,7 @@ impl Config {
         };
         Ok(Config {
             listen_addr,
-            credentials,
+            auth,
             database_url: database_url(&lookup),
             log_patient_ids,
         })
@@ -119,7 +162,37 @@ mod tests {
         .expect("valid");
         assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8082");
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
-        assert_eq!(config.credentials.password.expose_secret(), "supersecret");
+        let HookAuth::Basic(credentials) = config.auth else {
+            panic!("basic by default");
+        };
+        assert_eq!(credentials.password.expose_secret(), "supersecret");
+    }
+
+    #[test]
+    fn oauth2_needs_its_issuer_audience_and_scope_and_no_password() {
+        let error =
+            Config::from_lookup(lookup(&[("HOOK_AUTH", "oauth2")])).expect_err("issuer missing");
+        assert!(
+            error
+                .to_string()
+                .starts_with("HOOK_OAUTH_ISSUER is not set")
+        );
+        let config = Config::from_lookup(lookup(&[
+            ("HOOK_AUTH", "oauth2"),
+            (
+                "HOOK_OAUTH_ISSUER",
+                "https://example.okta.com/oauth2/default/",
+            ),
+            ("HOOK_OAUTH_AUDIENCE", "api://default"),
+            ("HOOK_OAUTH_SCOPE", "patients.read"),
+        ]))
+        .expect("valid");
+        let HookAuth::OAuth2(settings) = config.auth else {
+            panic!("oauth2");
+        };
+        assert_eq!(settings.issuer, "https://example.okta.com/oauth2/default");
+        let error = Config::from_lookup(lookup(&[("HOOK_AUTH", "jwt")])).expect_err("unknown");
+        assert!(error.to_string().contains("HOOK_AUTH=jwt"), "{error}");
     }
 
     #[test]

@@ -27,9 +27,13 @@ pub enum Error {
         value: String,
         expected: &'static str,
     },
-    /// Missing or wrong Basic credentials.
+    /// Missing or wrong credentials (Basic, or a bearer token that does
+    /// not verify).
     #[error("missing or wrong credentials")]
     Unauthorized,
+    /// `HOOK_AUTH=oauth2`, and the issuer's keys cannot be fetched.
+    #[error("the issuer's signing keys are unavailable: {0}")]
+    KeysUnavailable(String),
     /// The body could not be read (the connection broke, for example).
     #[error("the body could not be read")]
     UnreadableBody(#[source] axum::extract::rejection::BytesRejection),
@@ -52,7 +56,7 @@ pub enum Error {
     #[error("the patient store could not be migrated")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// The patient store did not answer in time.
-    #[error("the patient store did not answer within one second")]
+    #[error("the patient store did not answer in time")]
     StoreTimeout,
     /// The patient store's file is gone.
     #[error("the patient store {0} is missing")]
@@ -80,6 +84,7 @@ impl Error {
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Store(_)
+            | Error::KeysUnavailable(_)
             | Error::StoreTimeout
             | Error::StoreMissing(_)
             | Error::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,

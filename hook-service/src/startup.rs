@@ -4,7 +4,6 @@
 //! `127.0.0.1:0` and run the very same service on a free port.
 
 use std::future::Future;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -12,8 +11,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
-use crate::auth::require_basic_auth;
-use crate::configuration::BasicCredentials;
+use crate::auth::{Authenticator, require_okta_auth};
 use crate::error::Error;
 use crate::okta_call::MAX_BODY_BYTES;
 use crate::patients::PatientStore;
@@ -23,25 +21,25 @@ use crate::telemetry::log_call;
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The credentials Okta must present.
-    pub credentials: Arc<BasicCredentials>,
+    /// How Okta's call is authenticated.
+    pub auth: Authenticator,
     pub patients: PatientStore,
     /// Whether the call's log line shows the patient id it added.
     pub log_patient_ids: bool,
 }
 
-/// The service's routes: `POST /tokenHook` behind Basic auth, `GET /healthz` open.
+/// The service's routes: `POST /tokenHook` behind Okta's authentication, `GET /healthz` open.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route(
             "/tokenHook",
             post(add_patient_claim).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
-        // `route_layer` wraps only the routes added above it: Basic auth for
+        // `route_layer` wraps only the routes added above it: authentication for
         // `/tokenHook`, inside the call's log line so refusals are logged too.
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
-            require_basic_auth,
+            require_okta_auth,
         ))
         .route_layer(middleware::from_fn(log_call))
         // Added after the layers, so open: `just run` and load balancers

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use hook_service::auth::Authenticator;
 use hook_service::configuration::BasicCredentials;
 use hook_service::patients::PatientStore;
 use hook_service::startup::{AppState, serve};
@@ -30,6 +31,15 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Authenticator::Basic(Arc::new(BasicCredentials {
+        user: "admin".to_owned(),
+        password: SecretString::from("supersecret"),
+    })))
+    .await
+}
+
+/// The service, authenticating Okta's call with `auth`.
+pub async fn spawn_app_with(auth: Authenticator) -> TestApp {
     let directory = tempfile::tempdir().expect("a temporary directory");
     let database_path = directory.path().join("data").join("patients.db");
     let database_url = format!("sqlite://{}", database_path.display());
@@ -39,10 +49,7 @@ pub async fn spawn_app() -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("an address"));
     let state = AppState {
-        credentials: Arc::new(BasicCredentials {
-            user: "admin".to_owned(),
-            password: SecretString::from("supersecret"),
-        }),
+        auth,
         patients: patients.clone(),
         log_patient_ids: true,
     };

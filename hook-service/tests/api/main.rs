@@ -6,4 +6,5 @@ mod bad_input;
 mod cli;
 mod faults;
 mod helpers;
+mod oauth2;
 mod token_hook;

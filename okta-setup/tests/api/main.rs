@@ -40,10 +40,10 @@ async fn world() -> World {
         hook_listener.local_addr().expect("addr")
     );
     let state = hook_service::startup::AppState {
-        credentials: Arc::new(BasicCredentials {
+        auth: hook_service::auth::Authenticator::Basic(Arc::new(BasicCredentials {
             user: "admin".to_owned(),
             password: SecretString::from("supersecret"),
-        }),
+        })),
         patients,
         log_patient_ids: true,
     };

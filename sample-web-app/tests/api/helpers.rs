@@ -110,10 +110,10 @@ pub async fn spawn_hook_service(data: &TempDir) -> String {
         listener.local_addr().expect("address")
     );
     let state = hook_service::startup::AppState {
-        credentials: Arc::new(BasicCredentials {
+        auth: hook_service::auth::Authenticator::Basic(Arc::new(BasicCredentials {
             user: "admin".to_owned(),
             password: SecretString::from("supersecret"),
-        }),
+        })),
         patients,
         log_patient_ids: true,
     };
