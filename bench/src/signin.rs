@@ -107,60 +107,81 @@ impl Browser<'_> {
     }
 }
 
-/// One whole sign-in of `login` at the app `app`, through local-okta.
+/// One whole sign-in of `login` at the app `app`, through local-okta, timed;
+/// then, untimed, the logout a person would end with, so that neither
+/// service keeps the session (and a long run measures leaks, not sessions).
 pub async fn sign_in(
     client: &reqwest::Client,
     app: &str,
     okta_port: u16,
     login: &str,
 ) -> anyhow::Result<SignIn> {
-    {
-        {
-            let started = Instant::now();
-            let mut browser = Browser {
-                client,
-                cookies: HashMap::new(),
-                okta_port,
-                times: SignIn::default(),
-            };
-            let login_page = browser.get(&format!("{app}/login")).await?;
-            let authorize = location(&login_page)?;
-            let form = browser.get(&authorize).await?.text().await?;
-            let token = form
-                .split(r#"name="csrf_token" value=""#)
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .context("the sign-in form's token")?
-                .to_owned();
-            let query = url::Url::parse(&authorize)?
-                .query()
-                .unwrap_or_default()
-                .to_owned();
-            let okta = authorize
-                .split("/oauth2/")
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            let request = client.post(format!("{okta}/signin")).form(&[
-                ("username", login),
-                ("password", "Workshop123!"),
-                ("authorize_query", &query),
-                ("csrf_token", &token),
-            ]);
-            let signed_in = browser.send(request).await?;
-            let callback = location(&signed_in)?;
-            let landed = browser.get(&callback).await?;
-            if landed.status() != reqwest::StatusCode::FOUND {
-                bail!("the callback answered {}", landed.status());
-            }
-            let profile = browser.get(&format!("{app}/profile")).await?.text().await?;
-            if !profile.contains("id=\"claim-extPatientId\">") && login.contains("jessie") {
-                bail!("My Profile has no extPatientId for {login}");
-            }
-            browser.times.total = started.elapsed();
-            Ok(browser.times)
-        }
+    let started = Instant::now();
+    let mut browser = Browser {
+        client,
+        cookies: HashMap::new(),
+        okta_port,
+        times: SignIn::default(),
+    };
+    let login_page = browser.get(&format!("{app}/login")).await?;
+    let authorize = location(&login_page)?;
+    let form = browser.get(&authorize).await?.text().await?;
+    let token = form
+        .split(r#"name="csrf_token" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("the sign-in form's token")?
+        .to_owned();
+    let query = url::Url::parse(&authorize)?
+        .query()
+        .unwrap_or_default()
+        .to_owned();
+    let okta = authorize
+        .split("/oauth2/")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let request = client.post(format!("{okta}/signin")).form(&[
+        ("username", login),
+        ("password", "Workshop123!"),
+        ("authorize_query", &query),
+        ("csrf_token", &token),
+    ]);
+    let signed_in = browser.send(request).await?;
+    let callback = location(&signed_in)?;
+    let landed = browser.get(&callback).await?;
+    if landed.status() != reqwest::StatusCode::FOUND {
+        bail!("the callback answered {}", landed.status());
     }
+    let profile = browser.get(&format!("{app}/profile")).await?.text().await?;
+    if !profile.contains("id=\"claim-extPatientId\">") && login.contains("jessie") {
+        bail!("My Profile has no extPatientId for {login}");
+    }
+    browser.times.total = started.elapsed();
+    let times = browser.times;
+    sign_out(&mut browser, app, &profile).await?;
+    Ok(times)
+}
+
+/// My Profile's logout form, then local-okta's logout, back to the app.
+async fn sign_out(browser: &mut Browser<'_>, app: &str, profile: &str) -> anyhow::Result<()> {
+    let token = profile
+        .split(r#"name="csrf_token" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("the logout form's token")?
+        .to_owned();
+    let request = browser
+        .client
+        .post(format!("{app}/logout"))
+        .form(&[("csrf_token", token)]);
+    let response = browser.send(request).await?;
+    let end_session = location(&response)?;
+    let back = browser.get(&end_session).await?;
+    if !back.status().is_redirection() {
+        bail!("local-okta's logout answered {}", back.status());
+    }
+    Ok(())
 }
 
 fn location(response: &reqwest::Response) -> anyhow::Result<String> {
