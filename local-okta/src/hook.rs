@@ -1,7 +1,9 @@
 //! Calling the token inline hook exactly as Okta does (docs/token-hook-protocol.md §2, §4).
 //!
 //! [`build_request`] fills the request body the way Okta fills it;
-//! [`call`] POSTs it once, with the configured header, and waits at most the
+//! [`call`] POSTs it once, with the configured header (or, for an `OAUTH`
+//! channel, a bearer token from the channel's token URL, kept by
+//! [`HookTokens`] until it is about to expire), and waits at most the
 //! hook timeout (3 s, as Okta); [`evaluate`] applies Okta's rules to what
 //! came back, using the `token-hook` crate for the commands themselves:
 //!
@@ -15,7 +17,8 @@
 //!
 //! The hook is never retried.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use secrecy::ExposeSecret;
@@ -28,7 +31,7 @@ use token_hook::request::{
 use token_hook::{MintedTokens, TokenHookRequest, TokenHookResponse, Verdict};
 
 use crate::ids;
-use crate::org::{InlineHook, Org, User};
+use crate::org::{HookOAuth, InlineHook, Org, User};
 use crate::system_log::{EXECUTED, RESPONSE_PROCESSED};
 use crate::tokens::{Issue, Subject};
 
@@ -215,20 +218,106 @@ pub enum CallResult {
     },
 }
 
+/// The access tokens of hooks with an `OAUTH` channel, each kept until a
+/// minute before it expires. One entry per hook and channel setting.
+#[derive(Debug, Default)]
+pub struct HookTokens {
+    by_channel: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+/// Tokens are fetched again this long before they expire.
+const TOKEN_MARGIN: Duration = Duration::from_secs(60);
+
+impl HookTokens {
+    /// An access token for `oauth`: the kept one, or a new one from its
+    /// token URL (client credentials, `client_secret_post`).
+    async fn bearer(
+        &self,
+        client: &reqwest::Client,
+        hook: &InlineHook,
+        oauth: &HookOAuth,
+        timeout: Duration,
+    ) -> Result<String, String> {
+        let key = format!(
+            "{} {} {} {}",
+            hook.id, oauth.client_id, oauth.token_url, oauth.scope
+        );
+        let kept = self
+            .by_channel
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&key)
+            .filter(|(_, until)| Instant::now() < *until)
+            .map(|(token, _)| token.clone());
+        if let Some(token) = kept {
+            return Ok(token);
+        }
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", oauth.client_id.as_str()),
+            ("client_secret", oauth.client_secret.expose_secret()),
+        ];
+        if !oauth.scope.is_empty() {
+            form.push(("scope", oauth.scope.as_str()));
+        }
+        let response = client
+            .post(oauth.token_url.as_str())
+            .timeout(timeout)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form)
+            .send()
+            .await
+            .map_err(|error| service_kit::error_chain(&error))?;
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|error| format!("{status}, {}", service_kit::error_chain(&error)))?;
+        let token = body["access_token"]
+            .as_str()
+            .filter(|_| status.is_success())
+            .ok_or_else(|| format!("{status} {}", body["error"].as_str().unwrap_or("")))?
+            .to_owned();
+        let lifetime = Duration::from_secs(body["expires_in"].as_u64().unwrap_or(0));
+        let until = Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN);
+        self.by_channel
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key, (token.clone(), until));
+        Ok(token)
+    }
+}
+
 /// POSTs `request` to the hook once, as Okta does: JSON, the configured
-/// authentication header, no redirects followed, no retry.
+/// authentication, no redirects followed, no retry. When an `OAUTH`
+/// channel's token cannot be had, the hook is not called and the result
+/// is [`CallResult::Unreachable`], saying why.
 pub async fn call(
     client: &reqwest::Client,
+    tokens: &HookTokens,
     hook: &InlineHook,
     request: &(impl serde::Serialize + ?Sized),
     timeout: Duration,
 ) -> (CallResult, Duration) {
     let started = Instant::now();
+    let (header, value) = match &hook.oauth {
+        None => (
+            hook.auth_header.as_str(),
+            hook.auth_secret.expose_secret().to_owned(),
+        ),
+        Some(oauth) => match tokens.bearer(client, hook, oauth, timeout).await {
+            Ok(token) => ("Authorization", format!("Bearer {token}")),
+            Err(reason) => {
+                let reason = format!("no access token from {}: {reason}", oauth.token_url);
+                return (CallResult::Unreachable(reason), started.elapsed());
+            }
+        },
+    };
     let sent = client
         .post(hook.url.as_str())
-        .timeout(timeout)
+        .timeout(timeout.saturating_sub(started.elapsed()))
         .header(reqwest::header::ACCEPT, "application/json")
-        .header(hook.auth_header.as_str(), hook.auth_secret.expose_secret())
+        .header(header, value)
         .json(request)
         .send()
         .await;

@@ -62,6 +62,12 @@ pub async fn spawn(
     hook_url: &str,
     redirect_uri: &str,
 ) -> Result<String, Error> {
+    spawn_org(listener, demo_org(hook_url, redirect_uri)?).await
+}
+
+/// The built-in org, its hook at `hook_url` and its web app's redirect URI
+/// `redirect_uri`: what [`spawn`] serves, for tests that change it first.
+pub fn demo_org(hook_url: &str, redirect_uri: &str) -> Result<Org, Error> {
     let mut org = Org::default_org()?;
     if let Some(app) = org.apps.iter_mut().find(|app| app.app_type == AppType::Web) {
         app.redirect_uris = vec![redirect_uri.to_owned()];
@@ -72,7 +78,7 @@ pub async fn spawn(
     for hook in &mut org.inline_hooks {
         hook.url = hook_url.to_owned();
     }
-    spawn_org(listener, org).await
+    Ok(org)
 }
 
 /// Serves `org` on `listener`, in the background, with its Management API

@@ -51,6 +51,8 @@ pub struct AppState {
     pub system_log: SystemLog,
     /// The client that calls the hook: no redirects followed.
     pub hook_client: reqwest::Client,
+    /// Access tokens of hooks with an `OAUTH` channel.
+    pub hook_tokens: crate::hook::HookTokens,
 }
 
 /// The state as handlers receive it.
@@ -98,6 +100,7 @@ impl AppState {
             grants: Grants::default(),
             system_log: SystemLog::default(),
             hook_client,
+            hook_tokens: Default::default(),
         }))
     }
 }

@@ -263,6 +263,7 @@ async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> 
     let request = hook::build_request(&context, &tokens);
     let (result, duration) = hook::call(
         &state.hook_client,
+        &state.hook_tokens,
         hook,
         &request,
         state.config.hook_timeout,

@@ -125,6 +125,7 @@ pub async fn create(
         url: checked.uri,
         auth_header: checked.key,
         auth_secret: SecretString::from(checked.value),
+        oauth: None,
         status: "ACTIVE".to_owned(),
         created: Some(now.clone()),
         last_updated: Some(now),
@@ -170,6 +171,7 @@ pub async fn replace(
         hook.url = checked.uri;
         hook.auth_header = checked.key;
         hook.auth_secret = SecretString::from(checked.value);
+        hook.oauth = None;
         hook.last_updated = Some(ids::iso_now());
         Ok(hook.clone())
     })?;
@@ -269,8 +271,14 @@ pub async fn execute(
 }
 
 async fn call_once(state: &SharedState, hook: &InlineHook, request: &Value) -> CallResult {
-    let (result, _) =
-        hook::call(&state.hook_client, hook, request, state.config.hook_timeout).await;
+    let (result, _) = hook::call(
+        &state.hook_client,
+        &state.hook_tokens,
+        hook,
+        request,
+        state.config.hook_timeout,
+    )
+    .await;
     result
 }
 
@@ -282,13 +290,9 @@ pub fn describe(state: &SharedState, hook: &InlineHook) -> Value {
     } else {
         "activate"
     };
-    json!({
-        "id": hook.id,
-        "status": hook.status,
-        "name": hook.name,
-        "type": TOKEN_HOOK,
-        "version": "1.0.0",
-        "channel": {
+    // Secrets are write-only: never in an answer.
+    let channel = match &hook.oauth {
+        None => json!({
             "type": "HTTP",
             "version": "1.0.0",
             "config": {
@@ -297,7 +301,28 @@ pub fn describe(state: &SharedState, hook: &InlineHook) -> Value {
                 "method": "POST",
                 "authScheme": { "type": "HEADER", "key": hook.auth_header },
             }
-        },
+        }),
+        Some(oauth) => json!({
+            "type": "OAUTH",
+            "version": "1.0.0",
+            "config": {
+                "uri": hook.url,
+                "headers": [],
+                "method": "POST",
+                "authType": "client_secret_post",
+                "clientId": oauth.client_id,
+                "tokenUrl": oauth.token_url,
+                "scope": oauth.scope,
+            }
+        }),
+    };
+    json!({
+        "id": hook.id,
+        "status": hook.status,
+        "name": hook.name,
+        "type": TOKEN_HOOK,
+        "version": "1.0.0",
+        "channel": channel,
         "created": hook.created,
         "lastUpdated": hook.last_updated,
         "_links": {

@@ -212,13 +212,42 @@ impl Org {
                 let problem = format!("{:?} is not an absolute URL", hook.url);
                 return Err((Locator::Value(hook.url.clone()), problem));
             }
-            if hook.auth_secret.expose_secret().trim().is_empty() {
-                let problem = format!(
-                    "auth_secret of inline hook {:?} is empty: the hook could not tell Okta \
-                     from anyone else",
-                    hook.name
-                );
-                return Err((Locator::Key("auth_secret"), problem));
+            match &hook.oauth {
+                None if hook.auth_secret.expose_secret().trim().is_empty() => {
+                    let problem = format!(
+                        "auth_secret of inline hook {:?} is empty: the hook could not tell Okta \
+                         from anyone else",
+                        hook.name
+                    );
+                    return Err((Locator::Key("auth_secret"), problem));
+                }
+                None if hook.auth_header.trim().is_empty() => {
+                    let problem = format!(
+                        "auth_header of inline hook {:?} is empty: name the header that carries \
+                         auth_secret (the guide's is Authorization)",
+                        hook.name
+                    );
+                    return Err((Locator::Key("auth_header"), problem));
+                }
+                None => {}
+                Some(oauth) => {
+                    if oauth.client_secret.expose_secret().trim().is_empty() {
+                        let problem = format!(
+                            "oauth.client_secret of inline hook {:?} is empty",
+                            hook.name
+                        );
+                        return Err((Locator::Nowhere, problem));
+                    }
+                    if oauth.client_id.trim().is_empty() {
+                        let problem =
+                            format!("oauth.client_id of inline hook {:?} is empty", hook.name);
+                        return Err((Locator::Nowhere, problem));
+                    }
+                    if url::Url::parse(&oauth.token_url).is_err() {
+                        let problem = format!("{:?} is not an absolute URL", oauth.token_url);
+                        return Err((Locator::Value(oauth.token_url.clone()), problem));
+                    }
+                }
             }
         }
         Ok(())

@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 
 pub use model::{
     ALL_CLIENTS, AccessPolicy, App, AppType, AuthorizationServer, ClaimDefinition, ClaimToken,
-    EVERYONE, EVERYONE_CONDITION, Group, GroupFilter, InlineHook, OrgSettings, PolicyRule, User,
+    EVERYONE, EVERYONE_CONDITION, Group, GroupFilter, HookOAuth, InlineHook, OrgSettings,
+    PolicyRule, User,
 };
 
 use crate::error::Error;

@@ -375,11 +375,16 @@ pub struct InlineHook {
     pub name: String,
     /// Where to POST.
     pub url: String,
-    /// The header field Okta sends the secret in.
+    /// The header field Okta sends the secret in (the `HTTP` channel).
+    #[serde(default)]
     pub auth_header: String,
     /// The header value, e.g. `Basic …`. Never shown by the API.
-    #[serde(with = "secret")]
+    #[serde(with = "secret", default = "no_secret")]
     pub auth_secret: SecretString,
+    /// The `OAUTH` channel instead: Okta gets an access token and sends it
+    /// as `Authorization: Bearer <token>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<HookOAuth>,
     /// `ACTIVE` or `INACTIVE`.
     pub status: String,
     /// When it was created and last changed (Okta's timestamps).
@@ -387,6 +392,29 @@ pub struct InlineHook {
     pub created: Option<String>,
     #[serde(default)]
     pub last_updated: Option<String>,
+}
+
+/// An inline hook's `OAUTH` channel with `authType: client_secret_post`:
+/// before calling the hook, Okta POSTs a client credentials request to
+/// `token_url` with the client id and secret in the form, and sends the
+/// access token it gets to the hook.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HookOAuth {
+    pub client_id: String,
+    /// Never shown by the API.
+    #[serde(with = "secret")]
+    pub client_secret: SecretString,
+    /// Where the token comes from, e.g. local-okta's own
+    /// `http://localhost:8081/oauth2/default/v1/token`.
+    pub token_url: String,
+    /// The scope asked for; empty asks for none.
+    #[serde(default)]
+    pub scope: String,
+}
+
+fn no_secret() -> SecretString {
+    SecretString::from("")
 }
 
 impl InlineHook {

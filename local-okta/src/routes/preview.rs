@@ -263,8 +263,14 @@ pub async fn send(state: &SharedState, hook: &InlineHook, request: &Value) -> Pr
     let tokens = serde_json::from_value::<TokenHookRequest>(request.clone())
         .map(|request| request.minted_tokens())
         .unwrap_or_default();
-    let (result, _) =
-        hook::call(&state.hook_client, hook, request, state.config.hook_timeout).await;
+    let (result, _) = hook::call(
+        &state.hook_client,
+        &state.hook_tokens,
+        hook,
+        request,
+        state.config.hook_timeout,
+    )
+    .await;
     let evaluation = hook::evaluate(&result, &tokens);
     let (status, body) = match &result {
         CallResult::Answered { status, body } => (Some(*status), pretty(body)),

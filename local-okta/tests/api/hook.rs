@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    PASSWORD, REDIRECT_URI, TestOrg, authorize_query, claims, location, query_param, spawn_org,
-    spawn_org_with_timeout,
+    PASSWORD, REDIRECT_URI, TestOrg, authorize_query, claims, location, query_param,
+    spawn_custom_org, spawn_org, spawn_org_with_timeout,
 };
 use crate::stub_hook::{Answer, StubHook, unreachable_url};
 
@@ -434,5 +434,34 @@ async fn a_rule_without_a_hook_never_calls_one() {
             .as_str()
             .is_some_and(|t| t.starts_with("inline_hook."))),
         "{events:#?}"
+    );
+}
+
+#[tokio::test]
+async fn an_oauth_hook_whose_token_url_refuses_is_not_called_and_mints_unchanged() {
+    let stub = StubHook::spawn(Answer::Status(204)).await;
+    let refusing = unreachable_url().await;
+    let org = spawn_custom_org(Some(&stub.url), Duration::from_secs(3), |org| {
+        org.inline_hooks[0].oauth = Some(local_okta::org::HookOAuth {
+            client_id: "0oa-hook-caller".to_owned(),
+            client_secret: secrecy::SecretString::from("a-secret"),
+            token_url: refusing.clone(),
+            scope: "patients.read".to_owned(),
+        });
+    })
+    .await;
+    let code = org
+        .sign_in_for_code("jessie.smith@example.com", &authorize_query(&[]))
+        .await;
+    let (id, _) = minted(org.exchange(&code).await).await;
+    assert!(id.get("extPatientId").is_none());
+    assert!(stub.received().is_empty(), "no token, no call");
+    let event = only_event(&org, "inline_hook.executed").await;
+    let message = event["debugContext"]["debugData"]["error_message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        message.contains(&format!("no access token from {refusing}")),
+        "{message}"
     );
 }

@@ -239,3 +239,31 @@ async fn the_configuration_panel_masks_the_secret() {
     assert_eq!(status, StatusCode::OK);
     assert!(css.contains(".badge"));
 }
+
+#[tokio::test]
+async fn with_oauth_2_hook_authentication_a_patient_still_gets_the_claim() {
+    // local-okta fetches a token for the hook from its own token endpoint,
+    // and hook-service verifies it against local-okta's keys.
+    let world = crate::helpers::spawn_world_with_oauth_hook().await;
+    world.sign_in("jessie.smith@example.com").await;
+    let (_, profile) = world.page("/profile").await;
+    assert_eq!(
+        claim_cell(&profile, "extPatientId").as_deref(),
+        Some("1235")
+    );
+    // Okta's hook listing shows the OAUTH channel, never its secret.
+    let hooks: serde_json::Value = world
+        .client
+        .get(format!("{}/api/v1/inlineHooks", world.okta))
+        .header("authorization", "SSWS 00-local-okta-demo-api-token")
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    let channel = &hooks[0]["channel"];
+    assert_eq!(channel["type"], "OAUTH");
+    assert_eq!(channel["config"]["authType"], "client_secret_post");
+    assert!(!hooks.to_string().contains("a-hook-caller-secret-for-tests"));
+}

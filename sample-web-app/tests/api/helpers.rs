@@ -102,6 +102,18 @@ pub async fn spawn_world_with_failing_hook(summary: &'static str) -> World {
 }
 
 pub async fn spawn_hook_service(data: &TempDir) -> String {
+    let auth = hook_service::auth::Authenticator::Basic(Arc::new(BasicCredentials {
+        user: "admin".to_owned(),
+        password: SecretString::from("supersecret"),
+    }));
+    spawn_hook_service_with(data, auth).await
+}
+
+/// hook-service, authenticating Okta's call with `auth`; returns its URL.
+pub async fn spawn_hook_service_with(
+    data: &TempDir,
+    auth: hook_service::auth::Authenticator,
+) -> String {
     let database_url = format!("sqlite://{}/patients.db", data.path().display());
     let patients = PatientStore::open(&database_url).await.expect("a store");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -110,10 +122,7 @@ pub async fn spawn_hook_service(data: &TempDir) -> String {
         listener.local_addr().expect("address")
     );
     let state = hook_service::startup::AppState {
-        auth: hook_service::auth::Authenticator::Basic(Arc::new(BasicCredentials {
-            user: "admin".to_owned(),
-            password: SecretString::from("supersecret"),
-        })),
+        auth,
         patients,
         log_patient_ids: true,
     };
@@ -126,20 +135,93 @@ pub async fn spawn_hook_service(data: &TempDir) -> String {
 }
 
 async fn spawn_world_with_hook(hook_url: &str, data: TempDir) -> World {
+    let okta_listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    spawn_world_with(okta_listener, hook_url, data, |_| {}).await
+}
+
+/// The seed org's hook, calling with OAuth 2.0: local-okta gets an access
+/// token from its own token endpoint for a client of its own (with a
+/// policy that calls no hook, or the token request would call the hook),
+/// and hook-service runs with `HOOK_AUTH=oauth2`, checking it.
+pub async fn spawn_world_with_oauth_hook() -> World {
+    use local_okta::org::{AccessPolicy, AppType, HookOAuth};
+    const CALLER_ID: &str = "0oa1lok7ahookcaller1";
+    const CALLER_SECRET: &str = "a-hook-caller-secret-for-tests";
+    let okta_listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let issuer = format!(
+        "http://{}/oauth2/default",
+        okta_listener.local_addr().expect("address")
+    );
+    let verifier =
+        hook_service::bearer::BearerVerifier::new(hook_service::configuration::OAuth2Settings {
+            issuer: issuer.clone(),
+            audience: "api://default".to_owned(),
+            scope: "patients.read".to_owned(),
+        })
+        .expect("a verifier");
+    let data = tempfile::tempdir().expect("a directory");
+    let auth = hook_service::auth::Authenticator::Bearer(Arc::new(verifier));
+    let hook_url = spawn_hook_service_with(&data, auth).await;
+    spawn_world_with(okta_listener, &hook_url, data, |org| {
+        let mut caller = org
+            .apps
+            .iter()
+            .find(|app| app.app_type == AppType::Service)
+            .expect("the seed's service app")
+            .clone();
+        caller.id = None;
+        caller.name = "Token hook caller".to_owned();
+        caller.client_id = CALLER_ID.to_owned();
+        caller.client_secret = Some(SecretString::from(CALLER_SECRET));
+        org.apps.push(caller);
+        let default_policy = org.authorization_server.policies[0].clone();
+        let mut rule = default_policy.rules[0].clone();
+        rule.id = "0pr1lok7ahookcaller0".to_owned();
+        rule.name = "Hook caller".to_owned();
+        rule.grant_types = vec!["client_credentials".to_owned()];
+        rule.inline_hook = None;
+        let policy = AccessPolicy {
+            id: "00p1lok7ahookcaller0".to_owned(),
+            name: "Hook caller".to_owned(),
+            priority: 0,
+            clients: vec![CALLER_ID.to_owned()],
+            rules: vec![rule],
+            ..default_policy
+        };
+        org.authorization_server.policies.insert(0, policy);
+        let hook = &mut org.inline_hooks[0];
+        hook.auth_header = String::new();
+        hook.auth_secret = SecretString::from("");
+        hook.oauth = Some(HookOAuth {
+            client_id: CALLER_ID.to_owned(),
+            client_secret: SecretString::from(CALLER_SECRET),
+            token_url: format!("{issuer}/v1/token"),
+            scope: "patients.read".to_owned(),
+        });
+    })
+    .await
+}
+
+/// Every service on its own port, local-okta on `okta_listener` serving the
+/// demo org as `change` leaves it.
+async fn spawn_world_with(
+    okta_listener: TcpListener,
+    hook_url: &str,
+    data: TempDir,
+    change: impl FnOnce(&mut local_okta::org::Org),
+) -> World {
     capture_logs();
     // Every server knows its own URL, so bind all ports first.
     let app_listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let app = format!("http://{}", app_listener.local_addr().expect("address"));
-    let okta_listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let okta = format!("http://{}", okta_listener.local_addr().expect("address"));
 
-    let issuer = local_okta::spawn(
-        okta_listener,
-        hook_url,
-        &format!("{app}/authorization-code/callback"),
-    )
-    .await
-    .expect("local-okta starts");
+    let mut org = local_okta::demo_org(hook_url, &format!("{app}/authorization-code/callback"))
+        .expect("the demo org");
+    change(&mut org);
+    let issuer = local_okta::spawn_org(okta_listener, org)
+        .await
+        .expect("local-okta starts");
 
     let app_config = Config {
         listen_addr: app_listener.local_addr().expect("address"),
