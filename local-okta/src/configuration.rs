@@ -37,6 +37,8 @@ pub struct Config {
     pub state_file: Option<PathBuf>,
     /// How long to wait for the hook.
     pub hook_timeout: Duration,
+    /// How many hook calls the inspector keeps (local-okta's own).
+    pub inspector_capacity: usize,
 }
 
 impl Config {
@@ -69,6 +71,17 @@ impl Config {
                     value: timeout,
                     expected: "a whole number of milliseconds".into(),
                 })?;
+        let capacity = var("LOCAL_OKTA_INSPECTOR_CAPACITY")
+            .unwrap_or_else(|| crate::inspector::DEFAULT_CAPACITY.to_string());
+        let inspector_capacity = capacity
+            .parse::<usize>()
+            .ok()
+            .filter(|capacity| (1..=100_000).contains(capacity))
+            .ok_or_else(|| Error::InvalidVariable {
+                name: "LOCAL_OKTA_INSPECTOR_CAPACITY",
+                value: capacity,
+                expected: "a number of calls from 1 to 100000".into(),
+            })?;
         let issuer = var("LOCAL_OKTA_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.into());
         let data_dir: PathBuf =
             var("LOCAL_OKTA_DATA_DIR").map_or_else(|| "data".into(), PathBuf::from);
@@ -80,6 +93,7 @@ impl Config {
             state_file: Some(data_dir.join(STATE_FILE)),
             data_dir,
             hook_timeout,
+            inspector_capacity,
         })
     }
 }

@@ -213,6 +213,8 @@ pub enum CallResult {
     /// An HTTP answer.
     Answered {
         status: u16,
+        /// Its headers, names lower-case, values that are not text left out.
+        headers: Vec<(String, String)>,
         /// Its body (at most [`MAX_RESPONSE_BYTES`] + 1 bytes are read).
         body: Vec<u8>,
     },
@@ -335,6 +337,11 @@ pub async fn call(
 
 async fn read_answer(mut response: reqwest::Response) -> Result<CallResult, reqwest::Error> {
     let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+        .collect();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         body.extend_from_slice(&chunk);
@@ -342,7 +349,11 @@ async fn read_answer(mut response: reqwest::Response) -> Result<CallResult, reqw
             break;
         }
     }
-    Ok(CallResult::Answered { status, body })
+    Ok(CallResult::Answered {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// What Okta does with one hook call.
@@ -387,7 +398,7 @@ pub fn evaluate(result: &CallResult, tokens: &MintedTokens) -> Evaluation {
             let message = format!("Inline hook call timed out after {} ms", after.as_millis());
             return failed(EXECUTED, message);
         }
-        CallResult::Answered { status, body } => (*status, body),
+        CallResult::Answered { status, body, .. } => (*status, body),
     };
     if !(200..300).contains(&status) {
         return failed(

@@ -19,6 +19,7 @@
 //! - [`tokens`]: minting: claims, the hook step, signing.
 //! - [`hook`]: building Okta's hook request, calling it, Okta's rules on the answer.
 //! - [`system_log`]: `inline_hook.*` events in Okta's System Log shape.
+//! - [`inspector`]: local-okta's own record of every hook call, with replay.
 //! - [`grants`]: codes, refresh tokens and revocations, in memory.
 //! - [`keys`]: the RS256 key under the data directory, and the JWKS.
 //! - [`pages`]: askama templates. [`error`]: the one error type. [`ids`]:
@@ -32,6 +33,7 @@ pub mod forms;
 pub mod grants;
 pub mod hook;
 pub mod ids;
+pub mod inspector;
 pub mod keys;
 pub mod management;
 pub mod org;
@@ -105,6 +107,7 @@ pub async fn spawn_org(listener: TcpListener, org: Org) -> Result<String, Error>
         data_dir: std::env::temp_dir(),
         state_file: None,
         hook_timeout: OKTA_HOOK_TIMEOUT,
+        inspector_capacity: inspector::DEFAULT_CAPACITY,
     };
     let state = startup::AppState::new(config, SigningKey::from_pem(pem)?)?;
     tokio::spawn(startup::serve(listener, state, std::future::pending()));

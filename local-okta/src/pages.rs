@@ -4,6 +4,7 @@
 use askama::Template;
 use secrecy::ExposeSecret;
 
+use crate::inspector::HookCall;
 use crate::org::{ClaimToken, Org, User};
 use crate::system_log::LogEvent;
 
@@ -95,6 +96,30 @@ struct LogsPage {
 /// The System Log page; `events` newest first.
 pub fn logs(events: Vec<LogEvent>) -> askama::Result<String> {
     LogsPage { events }.render()
+}
+
+#[derive(Template)]
+#[template(path = "hooks.html")]
+struct HooksPage {
+    calls: Vec<HookCall>,
+    capacity: usize,
+}
+
+/// The inspector's list; `calls` newest first.
+pub fn hooks(calls: Vec<HookCall>, capacity: usize) -> askama::Result<String> {
+    HooksPage { calls, capacity }.render()
+}
+
+#[derive(Template)]
+#[template(path = "hook_call.html")]
+struct HookCallPage<'a> {
+    call: &'a HookCall,
+    csrf_token: &'a str,
+}
+
+/// One recorded call, with its Replay form.
+pub fn hook_call(call: &HookCall, csrf_token: &str) -> askama::Result<String> {
+    HookCallPage { call, csrf_token }.render()
 }
 
 /// The Preview page's content.

@@ -53,6 +53,8 @@ pub struct AppState {
     pub hook_client: reqwest::Client,
     /// Access tokens of hooks with an `OAUTH` channel.
     pub hook_tokens: crate::hook::HookTokens,
+    /// local-okta's own record of every hook call.
+    pub inspector: crate::inspector::Inspector,
 }
 
 /// The state as handlers receive it.
@@ -91,7 +93,9 @@ impl AppState {
             .as_ref()
             .map(|_| config.data_dir.join(KEY_FILE));
         let keys = KeyRing::new(keys, key_file);
+        let inspector = crate::inspector::Inspector::new(config.inspector_capacity);
         Ok(Arc::new(AppState {
+            inspector,
             config,
             directory,
             rate_limit: RateLimit::new(RATE_LIMIT_PER_MINUTE),
@@ -144,6 +148,13 @@ pub fn app(state: SharedState) -> Router {
         .route(
             "/admin/preview",
             get(preview::preview_form).post(preview::preview_send),
+        )
+        .route("/admin/hooks", get(admin::hooks))
+        .route("/admin/hooks/{id}", get(admin::hook_call))
+        .route("/admin/hooks/{id}/replay", post(admin::replay))
+        .route(
+            "/admin/hooks/trace/{trace_id}",
+            get(admin::hook_call_by_trace),
         )
         .route("/local-okta.css", get(admin::stylesheet))
         .route("/signin", post(authorize::sign_in))

@@ -23,6 +23,7 @@ use crate::error::Error;
 use crate::grants::SignInSession;
 use crate::hook::{self, Effect, MintContext};
 use crate::ids;
+use crate::inspector;
 use crate::keys;
 use crate::org::{App, ClaimToken, Match, Org, User};
 use crate::startup::AppState;
@@ -261,16 +262,23 @@ async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> 
         request_id: &request_id,
     };
     let request = hook::build_request(&context, &tokens);
-    let (result, duration) = hook::call(
-        &state.hook_client,
-        &state.hook_tokens,
+    let trace_id = request.event_id.clone().unwrap_or_default();
+    let request = serde_json::to_value(&request).unwrap_or_default();
+    let inspector::Outcome {
+        result,
+        duration,
+        evaluation,
+        ..
+    } = inspector::call(
+        state,
+        inspector::Source::Token,
+        None,
         hook,
         &request,
-        state.config.hook_timeout,
+        &tokens,
     )
     .await;
     service_kit::record_timing("hook", duration);
-    let evaluation = hook::evaluate(&result, &tokens);
 
     let mut debug_data = Map::new();
     if let Some(debug_context) = &evaluation.debug_context {
@@ -289,7 +297,7 @@ async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> 
         request_id: &request_id,
         // A path, as Okta's event catalogue shows `request_uri`.
         request_uri: url_path(&issue.site.url),
-        trace_id: request.event_id.as_deref().unwrap_or_default(),
+        trace_id: &trace_id,
         duration_ms: duration.as_millis(),
     };
     state.system_log.record(system_log::hook_event(

@@ -16,8 +16,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::hook::{self, CallResult};
+use crate::hook::CallResult;
 use crate::ids;
+use crate::inspector;
 use crate::management::link;
 use crate::org::InlineHook;
 use crate::startup::SharedState;
@@ -250,10 +251,12 @@ pub async fn execute(
         CallResult::Answered {
             status: 200..=299,
             body,
+            ..
         } if body.is_empty() => Ok(Json(json!({}))),
         CallResult::Answered {
             status: 200..=299,
             body,
+            ..
         } => serde_json::from_slice(&body).map(Json).map_err(|error| {
             Error::ApiBadRequest(format!("The hook's answer is not JSON: {error}"))
         }),
@@ -271,15 +274,17 @@ pub async fn execute(
 }
 
 async fn call_once(state: &SharedState, hook: &InlineHook, request: &Value) -> CallResult {
-    let (result, _) = hook::call(
-        &state.hook_client,
-        &state.hook_tokens,
+    let tokens = inspector::tokens_of(request);
+    inspector::call(
+        state,
+        inspector::Source::Execute,
+        None,
         hook,
         request,
-        state.config.hook_timeout,
+        &tokens,
     )
-    .await;
-    result
+    .await
+    .result
 }
 
 /// A hook as Okta's API shows it; the secret is never included.

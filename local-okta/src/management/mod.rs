@@ -11,6 +11,8 @@
 //! - [`servers`]: authorization servers, their policies and rules (list,
 //!   get, create, PUT, delete), and their signing keys (list, rotate).
 //! - [`logs`]: the System Log.
+//! - [`dev`]: **local-okta's own**, not Okta's: the hook inspector's calls
+//!   (`/dev/hookCalls`), and replay.
 //! - [`state`]: the org in memory, snapshots, and the state file.
 //!
 //! Every answer carries Okta's rate-limit headers (`X-Rate-Limit-Limit`,
@@ -18,6 +20,7 @@
 //! `429` with `E0000047`, as Okta answers.
 
 pub mod apps;
+pub mod dev;
 pub mod groups;
 pub mod hooks;
 pub mod logs;
@@ -72,6 +75,10 @@ pub fn router(state: SharedState) -> Router<SharedState> {
             post(hooks::deactivate),
         )
         .route("/inlineHooks/{hook_id}/execute", post(hooks::execute))
+        // local-okta's own, not Okta's: the hook inspector.
+        .route("/dev/hookCalls", get(dev::list))
+        .route("/dev/hookCalls/{id}", get(dev::get_one))
+        .route("/dev/hookCalls/{id}/replay", post(dev::replay))
         .route("/authorizationServers", get(servers::list))
         .route("/authorizationServers/{server_id}", get(servers::get_one))
         .route(

@@ -1,13 +1,89 @@
 //! The admin pages: the org at a glance (`/`), the System Log
-//! (`/admin/logs`), and the stylesheet.
+//! (`/admin/logs`), the hook inspector (`/admin/hooks`, local-okta's own),
+//! and the stylesheet.
 
-use axum::extract::State;
-use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
 
 use crate::error::Error;
-use crate::pages;
 use crate::startup::SharedState;
+use crate::{forms, inspector, pages};
+
+/// What the Replay form's token is for.
+const REPLAY_PURPOSE: &str = "replay";
+
+/// `GET /admin/hooks`: every kept hook call, newest first.
+pub async fn hooks(State(state): State<SharedState>) -> Result<Html<String>, Error> {
+    let calls = state.inspector.newest_first();
+    Ok(Html(pages::hooks(calls, state.inspector.capacity())?))
+}
+
+/// `GET /admin/hooks/{id}`: one call, whole, with Replay.
+pub async fn hook_call(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let call = state.inspector.get(&id).ok_or_else(|| {
+        Error::BadPage(format!(
+            "No hook call {id:?} is kept: the inspector keeps the last {}.",
+            state.inspector.capacity()
+        ))
+    })?;
+    let token = state
+        .forms
+        .issue(&headers, REPLAY_PURPOSE, state.is_https());
+    let mut response = Html(pages::hook_call(&call, &token.field)?).into_response();
+    if let Some(cookie) = token.set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// `GET /admin/hooks/trace/{trace_id}`: the call a System Log event is about.
+pub async fn hook_call_by_trace(
+    State(state): State<SharedState>,
+    Path(trace_id): Path<String>,
+) -> Result<Redirect, Error> {
+    let call = state.inspector.by_trace(&trace_id).ok_or_else(|| {
+        Error::BadPage("That hook call is no longer kept by the inspector.".to_owned())
+    })?;
+    Ok(Redirect::to(&format!("/admin/hooks/{}", call.id)))
+}
+
+/// The Replay form.
+#[derive(Debug, Deserialize)]
+pub struct ReplayForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `POST /admin/hooks/{id}/replay`: the same request to the hook again; on
+/// to the new call's page.
+pub async fn replay(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ReplayForm>,
+) -> Result<Redirect, Error> {
+    // A replay calls the hook with its secret: only from the call's own page.
+    if !forms::from_own_page(&headers, &state.own_origin())
+        || !state
+            .forms
+            .check(&headers, REPLAY_PURPOSE, &form.csrf_token)
+    {
+        return Err(Error::Forbidden(
+            "This replay did not come from local-okta's own page. Nothing was sent.".to_owned(),
+        ));
+    }
+    let call = inspector::replay(&state, &id)
+        .await
+        .map_err(|_| Error::BadPage(format!("No hook call {id:?} is kept to replay.")))?;
+    Ok(Redirect::to(&format!("/admin/hooks/{}", call.id)))
+}
 
 /// `GET /`: users, app, server, rule and hook.
 pub async fn home(State(state): State<SharedState>) -> Result<Html<String>, Error> {

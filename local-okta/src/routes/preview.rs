@@ -19,6 +19,7 @@ use crate::forms;
 use crate::grants::SignInSession;
 use crate::hook::{self, CallResult, Effect, MintContext};
 use crate::ids;
+use crate::inspector;
 use crate::org::{InlineHook, Org, User};
 use crate::pages::{ClaimChange, PreviewPage, PreviewResult};
 use crate::startup::SharedState;
@@ -39,6 +40,9 @@ pub struct GenerateParams {
     user: Option<String>,
     grant_type: Option<String>,
     scope: Option<String>,
+    /// A hook call kept by the inspector, whose request to start from
+    /// ("Edit in Preview", local-okta's own).
+    from: Option<String>,
 }
 
 /// `GET /admin/preview`: the form, with a generated request.
@@ -62,9 +66,16 @@ pub async fn preview_form(
         .filter(|grant| GRANT_TYPES.contains(grant))
         .unwrap_or(GRANT_TYPES[0]);
     let scope = params.scope.as_deref().unwrap_or(DEFAULT_SCOPE);
-    let request = match generate(&state, &org, user, grant, scope) {
-        Ok(request) => serde_json::to_string_pretty(&request).unwrap_or_default(),
-        Err(problem) => format!("{{}}\n\nlocal-okta cannot generate this request: {problem}"),
+    let recorded = params
+        .from
+        .as_deref()
+        .and_then(|id| state.inspector.get(id));
+    let request = match (recorded, generate(&state, &org, user, grant, scope)) {
+        (Some(call), _) => call.request_pretty(),
+        (None, Ok(request)) => serde_json::to_string_pretty(&request).unwrap_or_default(),
+        (None, Err(problem)) => {
+            format!("{{}}\n\nlocal-okta cannot generate this request: {problem}")
+        }
     };
     let choice = Choice {
         login: &user.login,
@@ -260,20 +271,20 @@ pub fn generate(
 
 /// Sends `request` to the hook and describes what Okta would do.
 pub async fn send(state: &SharedState, hook: &InlineHook, request: &Value) -> PreviewResult {
-    let tokens = serde_json::from_value::<TokenHookRequest>(request.clone())
-        .map(|request| request.minted_tokens())
-        .unwrap_or_default();
-    let (result, _) = hook::call(
-        &state.hook_client,
-        &state.hook_tokens,
+    let tokens = inspector::tokens_of(request);
+    let inspector::Outcome {
+        result, evaluation, ..
+    } = inspector::call(
+        state,
+        inspector::Source::Preview,
+        None,
         hook,
         request,
-        state.config.hook_timeout,
+        &tokens,
     )
     .await;
-    let evaluation = hook::evaluate(&result, &tokens);
     let (status, body) = match &result {
-        CallResult::Answered { status, body } => (Some(*status), pretty(body)),
+        CallResult::Answered { status, body, .. } => (Some(*status), pretty(body)),
         _ => (None, String::new()),
     };
     let (verdict, applied, changes) = match (&evaluation.effect, &evaluation.error_message) {

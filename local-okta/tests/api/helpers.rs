@@ -85,6 +85,7 @@ pub async fn spawn_custom_org(
         data_dir: data.path().to_owned(),
         state_file: None,
         hook_timeout,
+        inspector_capacity: local_okta::inspector::DEFAULT_CAPACITY,
     };
     let keys = SigningKey::from_pem(test_key_pem()).expect("a key");
     let state = AppState::new(config, keys).expect("state");

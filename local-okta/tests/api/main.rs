@@ -8,6 +8,7 @@ mod grants;
 mod hardening;
 mod helpers;
 mod hook;
+mod inspector;
 mod management;
 mod sessions;
 mod stub_hook;
