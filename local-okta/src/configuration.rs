@@ -39,6 +39,8 @@ pub struct Config {
     pub hook_timeout: Duration,
     /// How many hook calls the inspector keeps (local-okta's own).
     pub inspector_capacity: usize,
+    /// Strict mode at start (`LOCAL_OKTA_STRICT_HOOKS`), local-okta's own.
+    pub strict_hooks: bool,
 }
 
 impl Config {
@@ -82,6 +84,17 @@ impl Config {
                 value: capacity,
                 expected: "a number of calls from 1 to 100000".into(),
             })?;
+        let strict_hooks = match var("LOCAL_OKTA_STRICT_HOOKS").as_deref() {
+            None | Some("" | "0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(Error::InvalidVariable {
+                    name: "LOCAL_OKTA_STRICT_HOOKS",
+                    value: other.to_owned(),
+                    expected: "1 or 0".into(),
+                });
+            }
+        };
         let issuer = var("LOCAL_OKTA_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.into());
         let data_dir: PathBuf =
             var("LOCAL_OKTA_DATA_DIR").map_or_else(|| "data".into(), PathBuf::from);
@@ -94,6 +107,7 @@ impl Config {
             data_dir,
             hook_timeout,
             inspector_capacity,
+            strict_hooks,
         })
     }
 }

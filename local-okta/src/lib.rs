@@ -108,6 +108,7 @@ pub async fn spawn_org(listener: TcpListener, org: Org) -> Result<String, Error>
         state_file: None,
         hook_timeout: OKTA_HOOK_TIMEOUT,
         inspector_capacity: inspector::DEFAULT_CAPACITY,
+        strict_hooks: false,
     };
     let state = startup::AppState::new(config, SigningKey::from_pem(pem)?)?;
     tokio::spawn(startup::serve(listener, state, std::future::pending()));

@@ -100,14 +100,27 @@ pub fn logs(events: Vec<LogEvent>) -> askama::Result<String> {
 
 #[derive(Template)]
 #[template(path = "hooks.html")]
-struct HooksPage {
+struct HooksPage<'a> {
     calls: Vec<HookCall>,
     capacity: usize,
+    strict: bool,
+    csrf_token: &'a str,
 }
 
 /// The inspector's list; `calls` newest first.
-pub fn hooks(calls: Vec<HookCall>, capacity: usize) -> askama::Result<String> {
-    HooksPage { calls, capacity }.render()
+pub fn hooks(
+    calls: Vec<HookCall>,
+    capacity: usize,
+    strict: bool,
+    csrf_token: &str,
+) -> askama::Result<String> {
+    HooksPage {
+        calls,
+        capacity,
+        strict,
+        csrf_token,
+    }
+    .render()
 }
 
 #[derive(Template)]

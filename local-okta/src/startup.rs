@@ -55,6 +55,9 @@ pub struct AppState {
     pub hook_tokens: crate::hook::HookTokens,
     /// local-okta's own record of every hook call.
     pub inspector: crate::inspector::Inspector,
+    /// Strict mode (local-okta's own): a hook answer Okta would discard
+    /// silently fails the sign-in instead.
+    pub strict_hooks: std::sync::atomic::AtomicBool,
 }
 
 /// The state as handlers receive it.
@@ -71,6 +74,17 @@ impl AppState {
         url::Url::parse(&self.config.issuer)
             .map(|url| url.origin().ascii_serialization())
             .unwrap_or_default()
+    }
+
+    /// Whether strict mode is on (see [`AppState::strict_hooks`]).
+    pub fn strict_hooks(&self) -> bool {
+        self.strict_hooks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Turns strict mode on or off.
+    pub fn set_strict_hooks(&self, on: bool) {
+        self.strict_hooks
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether local-okta is served over https (cookies get `Secure`).
@@ -94,8 +108,10 @@ impl AppState {
             .map(|_| config.data_dir.join(KEY_FILE));
         let keys = KeyRing::new(keys, key_file);
         let inspector = crate::inspector::Inspector::new(config.inspector_capacity);
+        let strict_hooks = std::sync::atomic::AtomicBool::new(config.strict_hooks);
         Ok(Arc::new(AppState {
             inspector,
+            strict_hooks,
             config,
             directory,
             rate_limit: RateLimit::new(RATE_LIMIT_PER_MINUTE),
@@ -150,6 +166,7 @@ pub fn app(state: SharedState) -> Router {
             get(preview::preview_form).post(preview::preview_send),
         )
         .route("/admin/hooks", get(admin::hooks))
+        .route("/admin/hooks/strict", post(admin::set_strict))
         .route("/admin/hooks/{id}", get(admin::hook_call))
         .route("/admin/hooks/{id}/replay", post(admin::replay))
         .route(

@@ -95,6 +95,10 @@ pub enum Minted {
     /// The hook answered with an `error` object: no tokens, and the
     /// client gets `server_error` with this description.
     Refused(String),
+    /// Strict mode (local-okta's own): Okta would have minted the tokens
+    /// unchanged and said nothing, for this reason; local-okta stops the
+    /// sign-in instead and points at the inspector's `call_id`.
+    Strict { reason: String, call_id: String },
 }
 
 /// The token endpoint's successful answer (RFC 6749 §5.1).
@@ -268,7 +272,7 @@ async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> 
         result,
         duration,
         evaluation,
-        ..
+        call_id,
     } = inspector::call(
         state,
         inspector::Source::Token,
@@ -306,9 +310,12 @@ async fn run_hook(state: &AppState, issue: &Issue<'_>, tokens: MintedTokens) -> 
         evaluation.error_message.as_deref(),
         debug_data,
     ));
-    match evaluation.effect {
-        Effect::Mint(tokens) => Minted::Tokens(tokens),
-        Effect::Fail(description) => Minted::Refused(description),
+    match (evaluation.effect, evaluation.error_message) {
+        (Effect::Mint(_), Some(reason)) if state.strict_hooks() => {
+            Minted::Strict { reason, call_id }
+        }
+        (Effect::Mint(tokens), _) => Minted::Tokens(tokens),
+        (Effect::Fail(description), _) => Minted::Refused(description),
     }
 }
 

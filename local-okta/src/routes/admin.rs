@@ -15,10 +15,55 @@ use crate::{forms, inspector, pages};
 /// What the Replay form's token is for.
 const REPLAY_PURPOSE: &str = "replay";
 
-/// `GET /admin/hooks`: every kept hook call, newest first.
-pub async fn hooks(State(state): State<SharedState>) -> Result<Html<String>, Error> {
+/// `GET /admin/hooks`: every kept hook call, newest first, and the strict
+/// mode switch.
+pub async fn hooks(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
     let calls = state.inspector.newest_first();
-    Ok(Html(pages::hooks(calls, state.inspector.capacity())?))
+    let token = state
+        .forms
+        .issue(&headers, REPLAY_PURPOSE, state.is_https());
+    let page = pages::hooks(
+        calls,
+        state.inspector.capacity(),
+        state.strict_hooks(),
+        &token.field,
+    )?;
+    let mut response = Html(page).into_response();
+    if let Some(cookie) = token.set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// The strict mode form.
+#[derive(Debug, Deserialize)]
+pub struct StrictForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    on: String,
+}
+
+/// `POST /admin/hooks/strict`: turns strict mode on (`on=1`) or off.
+pub async fn set_strict(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Form(form): Form<StrictForm>,
+) -> Result<Redirect, Error> {
+    if !forms::from_own_page(&headers, &state.own_origin())
+        || !state
+            .forms
+            .check(&headers, REPLAY_PURPOSE, &form.csrf_token)
+    {
+        return Err(Error::Forbidden(
+            "This change did not come from local-okta's own page. Nothing changed.".to_owned(),
+        ));
+    }
+    state.set_strict_hooks(form.on == "1");
+    Ok(Redirect::to("/admin/hooks"))
 }
 
 /// `GET /admin/hooks/{id}`: one call, whole, with Replay.

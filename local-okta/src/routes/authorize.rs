@@ -349,6 +349,14 @@ async fn complete(
     let session_facts = system_log::SessionFacts::new(user, &signed_in, &site.ip_address);
     let tokens = match tokens::mint(state, &issue).await {
         Minted::Tokens(tokens) => tokens,
+        Minted::Strict { reason, call_id } => {
+            return Err(Error::BadPage(format!(
+                "Strict mode (local-okta's own) stopped this sign-in. Okta would have minted the \
+                 tokens unchanged and said nothing, because: {reason}. The call, whole: {}/admin/hooks/{call_id}. \
+                 Turn strict mode off on /admin/hooks to behave exactly as Okta.",
+                state.own_origin()
+            )));
+        }
         Minted::Refused(description) => {
             state.system_log.record(system_log::oauth_failure(
                 system_log::AUTHORIZE_FAILURE,

@@ -341,6 +341,13 @@ fn minted(minted: Minted) -> Result<MintedTokens, Error> {
     match minted {
         Minted::Tokens(tokens) => Ok(tokens),
         Minted::Refused(description) => Err(Error::oauth("server_error", description)),
+        Minted::Strict { reason, call_id } => Err(Error::oauth(
+            "server_error",
+            format!(
+                "local-okta's strict mode: Okta would mint the tokens unchanged, because: \
+                 {reason} (see /admin/hooks/{call_id})"
+            ),
+        )),
     }
 }
 

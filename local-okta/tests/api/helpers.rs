@@ -86,6 +86,7 @@ pub async fn spawn_custom_org(
         state_file: None,
         hook_timeout,
         inspector_capacity: local_okta::inspector::DEFAULT_CAPACITY,
+        strict_hooks: false,
     };
     let keys = SigningKey::from_pem(test_key_pem()).expect("a key");
     let state = AppState::new(config, keys).expect("state");

@@ -158,3 +158,75 @@ async fn edit_in_preview_starts_from_the_recorded_request() {
         "the recorded request, eventId included"
     );
 }
+
+fn a_command_that_does_not_apply() -> Answer {
+    Answer::Json(json!({ "commands": [{
+        "type": "com.okta.identity.patch",
+        "value": [{ "op": "replace", "path": "/claims/nowhere", "value": "x" }]
+    }]}))
+}
+
+#[tokio::test]
+async fn strict_mode_stops_a_sign_in_okta_would_let_through_silently() {
+    // Off, as Okta: hook.rs shows such an answer discarded, tokens unchanged.
+    let stub = StubHook::spawn(a_command_that_does_not_apply()).await;
+    let org = spawn_org(Some(&stub.url)).await;
+    assert_eq!(
+        org.client_credentials("patients.read").await.status(),
+        StatusCode::OK
+    );
+
+    // Turned on from the inspector's page, with its form token.
+    let switch = |on: &'static str| {
+        let org = &org;
+        async move {
+            let page = org.get("/admin/hooks").await.text().await.expect("a page");
+            let token = form_token(&page).expect("the form's token");
+            org.client
+                .post(format!("{}/admin/hooks/strict", org.base))
+                .header("origin", org.base.as_str())
+                .form(&[("csrf_token", token.as_str()), ("on", on)])
+                .send()
+                .await
+                .expect("an answer")
+                .status()
+        }
+    };
+    assert_eq!(switch("1").await, StatusCode::SEE_OTHER);
+    assert!(org.state.strict_hooks());
+    let page = org.get("/admin/hooks").await.text().await.expect("a page");
+    assert!(page.contains("Strict mode is on"), "{page}");
+
+    let stopped = org
+        .submit_sign_in(
+            &authorize_query(&[]),
+            "jessie.smith@example.com",
+            crate::helpers::PASSWORD,
+        )
+        .await;
+    assert_eq!(stopped.status(), StatusCode::BAD_REQUEST);
+    let page = stopped.text().await.expect("a page");
+    assert!(page.contains("Strict mode"), "{page}");
+    assert!(page.contains("Path not found"), "{page}");
+    assert!(page.contains("/admin/hooks/hc"), "{page}");
+
+    // At the token endpoint, the client gets server_error saying why.
+    let answer = org.client_credentials("patients.read").await;
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let body: Value = answer.json().await.expect("JSON");
+    assert_eq!(body["error"], "server_error");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("strict mode"),
+        "{body}"
+    );
+
+    // And off again: Okta's behaviour.
+    assert_eq!(switch("0").await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        org.client_credentials("patients.read").await.status(),
+        StatusCode::OK
+    );
+}
