@@ -197,6 +197,26 @@ async fn a_person_signs_in_in_a_browser_and_sees_ext_patient_id() {
     );
     browser.shot("07-system-log", Some("system-log")).await;
 
+    // local-okta's own inspector: both calls, and the patient's whole.
+    browser
+        .client
+        .goto(&format!("{}/admin/hooks", world.okta))
+        .await
+        .expect("the hook inspector");
+    browser.wait_for("#hook-calls").await;
+    assert_eq!(
+        browser.count("tr.hook-call").await,
+        2,
+        "one call per sign-in"
+    );
+    browser
+        .click("#hook-calls tr.hook-call:last-of-type a")
+        .await;
+    browser.wait_for("#verdict").await;
+    let verdict = browser.text("#verdict").await;
+    assert!(verdict.contains("Every command applies"), "{verdict}");
+    assert!(browser.text("#claims-after").await.contains("extPatientId"));
+
     browser
         .client
         .goto(&format!("{}/admin/preview", world.okta))
