@@ -70,6 +70,10 @@ fuzz seconds="60":
       cargo fuzz run --fuzz-dir fuzz $target fuzz/corpus/$target -- -max_total_time={{seconds}} -rss_limit_mb=4096
     done
 
+# Sign LOGIN in through the running local-okta without a browser and show the hook call, its verdict and the tokens' claims (local-okta's own). Options: --grant authorization_code|client_credentials, --scopes "...", --client ID.
+trigger login="jessie.smith@example.com" *options:
+    cargo run -q -p local-okta -- trigger {{quote(login)}} {{options}}
+
 # Rotate the running local-okta's signing key, as an Okta admin can: the app meets the new kid at the next sign-in and fetches the key set again.
 rotate-key:
     cargo run -q -p local-okta -- rotate-key

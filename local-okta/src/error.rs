@@ -80,6 +80,9 @@ pub enum Error {
     /// Nothing here.
     #[error("not found")]
     NotFound,
+    /// `local-okta trigger` could not complete its token request.
+    #[error("trigger: {0}")]
+    Trigger(String),
     /// `local-okta rotate-key` could not get a running local-okta to rotate.
     #[error("rotate-key: {0}")]
     RotateKey(String),

@@ -20,6 +20,7 @@
 //! - [`hook`]: building Okta's hook request, calling it, Okta's rules on the answer.
 //! - [`system_log`]: `inline_hook.*` events in Okta's System Log shape.
 //! - [`inspector`]: local-okta's own record of every hook call, with replay.
+//! - [`trigger`]: `local-okta trigger`, a token request without a browser.
 //! - [`grants`]: codes, refresh tokens and revocations, in memory.
 //! - [`keys`]: the RS256 key under the data directory, and the JWKS.
 //! - [`pages`]: askama templates. [`error`]: the one error type. [`ids`]:
@@ -43,6 +44,7 @@ pub mod routes;
 pub mod startup;
 pub mod system_log;
 pub mod tokens;
+pub mod trigger;
 
 use std::sync::OnceLock;
 

@@ -3,11 +3,14 @@
 //!
 //! `local-okta rotate-key` (`just rotate-key`) asks the running local-okta,
 //! through its Management API, to rotate its signing key, as an Okta admin
-//! would.
+//! would. `local-okta trigger <login>` (`just trigger`) makes a token
+//! request through it, without a browser, and reports the hook call.
 
 use secrecy::ExposeSecret as _;
 
 use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
 
 use local_okta::configuration::Config;
 use local_okta::error::Error;
@@ -18,15 +21,67 @@ use tokio::net::TcpListener;
 #[tokio::main]
 async fn main() -> ExitCode {
     service_kit::init_logging("info,tower_sessions=warn");
-    let command: Vec<String> = std::env::args().skip(1).collect();
-    match command.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        [] => service_kit::exit_code(run().await),
-        ["rotate-key"] => service_kit::exit_code(rotate_key().await),
-        _ => {
-            eprintln!("usage: local-okta [rotate-key]");
-            ExitCode::from(2)
+    let result = match Cli::parse().command {
+        None => run().await,
+        Some(Command::RotateKey) => rotate_key().await,
+        Some(Command::Trigger {
+            login,
+            grant,
+            scopes,
+            client,
+        }) => {
+            trigger(local_okta::trigger::Options {
+                login,
+                grant,
+                scopes,
+                client,
+            })
+            .await
         }
-    }
+    };
+    service_kit::exit_code(result)
+}
+
+/// local-okta: an Okta org on your laptop, for local development only.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Rotate the running local-okta's signing key.
+    RotateKey,
+    /// A token request through the running local-okta, without a browser:
+    /// prints the hook call, its verdict, the tokens' claims and the
+    /// inspector's link (local-okta's own).
+    Trigger {
+        /// The user to sign in.
+        #[arg(default_value = "jessie.smith@example.com")]
+        login: String,
+        /// authorization_code or client_credentials.
+        #[arg(long, default_value = "authorization_code")]
+        grant: String,
+        /// Space-separated scopes.
+        #[arg(long, default_value = "openid profile email")]
+        scopes: String,
+        /// The client id (default: the org's web app, or its service app).
+        #[arg(long)]
+        client: Option<String>,
+    },
+}
+
+/// Triggers a token request and prints the report.
+async fn trigger(options: local_okta::trigger::Options) -> Result<(), Error> {
+    let config = Config::from_env()?;
+    let base = url::Url::parse(&config.issuer)
+        .map(|url| url.origin().ascii_serialization())
+        .map_err(|error| Error::Trigger(format!("bad issuer {}: {error}", config.issuer)))?;
+    let report = local_okta::trigger::run(&base, &config.issuer, &config.org, &options).await?;
+    print!("{report}");
+    Ok(())
 }
 
 /// Rotates the running local-okta's signing key; prints the new `kid`.

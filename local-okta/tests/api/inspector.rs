@@ -230,3 +230,53 @@ async fn strict_mode_stops_a_sign_in_okta_would_let_through_silently() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn trigger_signs_in_without_a_browser_and_reports_the_hook_call() {
+    use local_okta::trigger::{Options, run};
+    let stub = StubHook::spawn(adds_patient_id()).await;
+    let org = spawn_org(Some(&stub.url)).await;
+    let options = Options {
+        login: "jessie.smith@example.com".to_owned(),
+        grant: "authorization_code".to_owned(),
+        scopes: "openid profile email".to_owned(),
+        client: None,
+    };
+    let report = run(&org.base, &org.issuer, &org.state.org(), &options)
+        .await
+        .expect("a report");
+    assert_eq!(report.claims["id"]["extPatientId"], "1235");
+    let call = report.hook_call.as_ref().expect("the hook call");
+    assert_eq!(call["status"], 200);
+    let url = report.inspector_url.as_deref().expect("a link");
+    assert!(
+        url.starts_with(&format!("{}/admin/hooks/hc", org.base)),
+        "{url}"
+    );
+    let printed = report.to_string();
+    assert!(printed.contains("hook call: 200"), "{printed}");
+    assert!(printed.contains("Every command applies"), "{printed}");
+
+    // Client credentials: no user, no ID token, the hook still called.
+    let options = Options {
+        grant: "client_credentials".to_owned(),
+        scopes: "patients.read".to_owned(),
+        ..options
+    };
+    let report = run(&org.base, &org.issuer, &org.state.org(), &options)
+        .await
+        .expect("a report");
+    assert!(report.claims.get("id").is_none());
+    assert_eq!(report.claims["access"]["sub"], "0oa1lok7aservice0001");
+    assert!(report.hook_call.is_some());
+    assert_eq!(stub.received().len(), 2);
+
+    let unknown = Options {
+        grant: "password".to_owned(),
+        ..options
+    };
+    let error = run(&org.base, &org.issuer, &org.state.org(), &unknown)
+        .await
+        .expect_err("not a grant trigger makes");
+    assert!(error.to_string().contains("--grant"), "{error}");
+}
