@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
-use crate::org::{AppType, Org};
+use crate::org::{App, AppType, Org};
 
 /// What to trigger.
 #[derive(Debug, Clone)]
@@ -91,23 +91,11 @@ pub async fn run(base: &str, issuer: &str, org: &Org, options: &Options) -> Resu
                 None => org.apps.iter().find(|app| app.app_type == AppType::Service),
             }
             .ok_or_else(|| failed("client credentials", "no such service app".to_owned()))?;
-            let secret = app
-                .client_secret
-                .as_ref()
-                .map(|s| s.expose_secret().to_owned());
-            client
-                .post(format!("{issuer}/v1/token"))
-                .basic_auth(&app.client_id, secret)
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("scope", options.scopes.as_str()),
-                ])
-                .send()
-                .await
-                .map_err(|error| failed("the token request", error.to_string()))?
-                .json::<Value>()
-                .await
-                .map_err(|error| failed("the token answer", error.to_string()))?
+            let form = [
+                ("grant_type", "client_credentials"),
+                ("scope", options.scopes.as_str()),
+            ];
+            token_request(&client, issuer, app, &form).await?
         }
         other => {
             return Err(failed(
@@ -217,25 +205,38 @@ async fn authorization_code(
         let description = param("error_description").unwrap_or_default();
         return Ok(serde_json::json!({ "error": error, "error_description": description }));
     };
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect_uri.as_str()),
+        ("code_verifier", verifier.as_str()),
+    ];
+    token_request(client, issuer, app, &form).await
+}
+
+/// POSTs `form` to the token endpoint as `app` (`client_secret_basic`);
+/// returns the answer's JSON, error or not.
+async fn token_request(
+    client: &reqwest::Client,
+    issuer: &str,
+    app: &App,
+    form: &[(&str, &str)],
+) -> Result<Value, Error> {
+    let failed = |error: reqwest::Error| Error::Trigger(format!("the token request: {error}"));
     let secret = app
         .client_secret
         .as_ref()
-        .map(|s| s.expose_secret().to_owned());
+        .map(|secret| secret.expose_secret().to_owned());
     client
         .post(format!("{issuer}/v1/token"))
         .basic_auth(&app.client_id, secret)
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", redirect_uri.as_str()),
-            ("code_verifier", verifier.as_str()),
-        ])
+        .form(form)
         .send()
         .await
-        .map_err(|error| failed("the code exchange", error.to_string()))?
+        .map_err(failed)?
         .json()
         .await
-        .map_err(|error| failed("the code exchange", error.to_string()))
+        .map_err(failed)
 }
 
 async fn newest_call(

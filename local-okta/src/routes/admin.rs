@@ -12,8 +12,31 @@ use crate::error::Error;
 use crate::startup::SharedState;
 use crate::{forms, inspector, pages};
 
-/// What the Replay form's token is for.
-const REPLAY_PURPOSE: &str = "replay";
+/// What the inspector's forms' tokens are for.
+const INSPECTOR_PURPOSE: &str = "inspector";
+
+/// `page`, with the cookie behind its form token when the browser had none.
+fn with_form_cookie(page: String, token: forms::FormToken) -> Response {
+    let mut response = Html(page).into_response();
+    if let Some(cookie) = token.set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// Refuses an inspector form that did not come from local-okta's own page
+/// with its token: those forms call the hook with its secret, or change
+/// how sign-ins end.
+fn check_own_form(state: &SharedState, headers: &HeaderMap, token: &str) -> Result<(), Error> {
+    if forms::from_own_page(headers, &state.own_origin())
+        && state.forms.check(headers, INSPECTOR_PURPOSE, token)
+    {
+        return Ok(());
+    }
+    Err(Error::Forbidden(
+        "This form did not come from local-okta's own page. Nothing was done.".to_owned(),
+    ))
+}
 
 /// `GET /admin/hooks`: every kept hook call, newest first, and the strict
 /// mode switch.
@@ -24,18 +47,14 @@ pub async fn hooks(
     let calls = state.inspector.newest_first();
     let token = state
         .forms
-        .issue(&headers, REPLAY_PURPOSE, state.is_https());
+        .issue(&headers, INSPECTOR_PURPOSE, state.is_https());
     let page = pages::hooks(
         calls,
         state.inspector.capacity(),
         state.strict_hooks(),
         &token.field,
     )?;
-    let mut response = Html(page).into_response();
-    if let Some(cookie) = token.set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    Ok(with_form_cookie(page, token))
 }
 
 /// The strict mode form.
@@ -53,15 +72,7 @@ pub async fn set_strict(
     headers: HeaderMap,
     Form(form): Form<StrictForm>,
 ) -> Result<Redirect, Error> {
-    if !forms::from_own_page(&headers, &state.own_origin())
-        || !state
-            .forms
-            .check(&headers, REPLAY_PURPOSE, &form.csrf_token)
-    {
-        return Err(Error::Forbidden(
-            "This change did not come from local-okta's own page. Nothing changed.".to_owned(),
-        ));
-    }
+    check_own_form(&state, &headers, &form.csrf_token)?;
     state.set_strict_hooks(form.on == "1");
     Ok(Redirect::to("/admin/hooks"))
 }
@@ -80,12 +91,11 @@ pub async fn hook_call(
     })?;
     let token = state
         .forms
-        .issue(&headers, REPLAY_PURPOSE, state.is_https());
-    let mut response = Html(pages::hook_call(&call, &token.field)?).into_response();
-    if let Some(cookie) = token.set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+        .issue(&headers, INSPECTOR_PURPOSE, state.is_https());
+    Ok(with_form_cookie(
+        pages::hook_call(&call, &token.field)?,
+        token,
+    ))
 }
 
 /// `GET /admin/hooks/trace/{trace_id}`: the call a System Log event is about.
@@ -114,16 +124,7 @@ pub async fn replay(
     Path(id): Path<String>,
     Form(form): Form<ReplayForm>,
 ) -> Result<Redirect, Error> {
-    // A replay calls the hook with its secret: only from the call's own page.
-    if !forms::from_own_page(&headers, &state.own_origin())
-        || !state
-            .forms
-            .check(&headers, REPLAY_PURPOSE, &form.csrf_token)
-    {
-        return Err(Error::Forbidden(
-            "This replay did not come from local-okta's own page. Nothing was sent.".to_owned(),
-        ));
-    }
+    check_own_form(&state, &headers, &form.csrf_token)?;
     let call = inspector::replay(&state, &id)
         .await
         .map_err(|_| Error::BadPage(format!("No hook call {id:?} is kept to replay.")))?;
