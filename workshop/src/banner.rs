@@ -23,7 +23,7 @@ pub fn banner(plan: &Plan, org: Option<&DemoOrg>) -> String {
         let okta = url("local-okta");
         let _ = writeln!(
             text,
-            "  local-okta     {okta}   (System Log {okta}/admin/logs, Preview {okta}/admin/preview)"
+            "  local-okta     {okta}   (System Log {okta}/admin/logs, Preview {okta}/admin/preview, hook calls {okta}/admin/hooks)"
         );
     }
     let _ = writeln!(text, "  hook-service   {}/tokenHook", url("hook-service"));
