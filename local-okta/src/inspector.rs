@@ -30,6 +30,9 @@ use crate::startup::AppState;
 
 /// Calls kept when `LOCAL_OKTA_INSPECTOR_CAPACITY` is unset.
 pub const DEFAULT_CAPACITY: usize = 200;
+/// The most of an answer's body a call keeps, so that 200 calls of hooks
+/// answering too much stay a few megabytes.
+pub const MAX_KEPT_BODY_BYTES: usize = 32 * 1024;
 
 /// Where a call came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -99,11 +102,7 @@ impl HookCall {
                 status,
                 headers,
                 body,
-            } => (
-                Some(*status),
-                headers.clone(),
-                String::from_utf8_lossy(body).into_owned(),
-            ),
+            } => (Some(*status), headers.clone(), kept_body(body)),
             CallResult::Unreachable(reason) => (None, Vec::new(), format!("no answer: {reason}")),
             CallResult::TimedOut(after) => (
                 None,
@@ -247,6 +246,19 @@ pub fn tokens_of(request: &Value) -> MintedTokens {
     serde_json::from_value::<token_hook::TokenHookRequest>(request.clone())
         .map(|request| request.minted_tokens())
         .unwrap_or_default()
+}
+
+/// The body as text, cut at [`MAX_KEPT_BODY_BYTES`] with a note saying so.
+fn kept_body(body: &[u8]) -> String {
+    if body.len() <= MAX_KEPT_BODY_BYTES {
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    format!(
+        "{}\n… (the inspector keeps the first {} KB of {} bytes)",
+        String::from_utf8_lossy(&body[..MAX_KEPT_BODY_BYTES]),
+        MAX_KEPT_BODY_BYTES / 1024,
+        body.len()
+    )
 }
 
 /// What Okta does, in words, and the tokens after, if minted.

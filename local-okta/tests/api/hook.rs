@@ -388,6 +388,9 @@ async fn a_10_mb_answer_is_not_read_and_mints_unchanged() {
         event["debugContext"]["debugData"]["error_message"],
         "Inline hook response exceeds 256 KB"
     );
+    // The inspector keeps a bounded piece of it.
+    let kept = &org.state.inspector.newest_first()[0].response_body;
+    assert!(kept.len() < 40 * 1024, "{} bytes kept", kept.len());
 }
 
 #[tokio::test]
