@@ -58,7 +58,7 @@ pub async fn require_okta_auth(
             }
         }
         Authenticator::Bearer(verifier) => {
-            let token = bearer_token(request.headers()).ok_or(Error::Unauthorized)?;
+            let token = bearer_token(request.headers()).ok_or(Error::BearerRefused)?;
             verifier.verify(token).await?;
         }
     }

@@ -9,20 +9,26 @@
 //! - is signed with RS256 by a key of the issuer's key set (`jwks_uri` from
 //!   its discovery document), found by the token's `kid`;
 //! - has exactly the configured `iss`, the configured audience among its
-//!   `aud`, an `exp` in the future (with [`LEEWAY`] for clocks apart);
+//!   `aud`, an `exp` in the future and an `nbf` (if any) in the past, with
+//!   [`LEEWAY`] for clocks apart;
+//! - was issued to the hook channel's client (`cid`), so that no other
+//!   client granted the scope can call the hook;
 //! - grants the configured scope in `scp` (Okta's array) or `scope` (a
 //!   space-separated string, RFC 9068).
 //!
-//! The key set is fetched at the first call and kept. A token with a `kid`
-//! the set lacks (the issuer rotated its key) makes it fetch the set again,
-//! at most once per [`REFETCH_AFTER`], so forged `kid`s cannot turn every
-//! call into a request to the issuer. Nothing of the token reaches a log.
+//! The key set is read from the issuer's discovery document, whose `issuer`
+//! must be the configured one (OpenID Connect Discovery §4.3), at the first
+//! call, and kept. A token with a `kid` the set lacks (the issuer rotated
+//! its key) makes it fetch the set again, at most once per
+//! [`REFETCH_AFTER`], failed attempts included, so forged `kid`s cannot
+//! turn calls into requests to the issuer. Nothing of the token reaches a
+//! log.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
@@ -44,21 +50,20 @@ pub struct BearerVerifier {
     refetch_after: Duration,
     http: reqwest::Client,
     keys: RwLock<Arc<KeySet>>,
-    /// Held while fetching, so concurrent calls fetch once.
-    fetching: tokio::sync::Mutex<()>,
+    /// When a fetch was last tried, held while fetching so that
+    /// concurrent calls fetch once.
+    last_attempt: tokio::sync::Mutex<Option<Instant>>,
 }
 
 #[derive(Default)]
 struct KeySet {
     by_kid: HashMap<String, DecodingKey>,
-    fetched_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for KeySet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeySet")
             .field("kids", &self.by_kid.keys().collect::<Vec<_>>())
-            .field("fetched_at", &self.fetched_at)
             .finish()
     }
 }
@@ -66,6 +71,9 @@ impl std::fmt::Debug for KeySet {
 /// The claims the hook reads; the others are checked by `Validation`.
 #[derive(Debug, Deserialize)]
 struct AccessClaims {
+    /// Okta's client id claim.
+    #[serde(default)]
+    cid: Option<String>,
     #[serde(default)]
     scp: Vec<String>,
     #[serde(default)]
@@ -74,6 +82,7 @@ struct AccessClaims {
 
 #[derive(Debug, Deserialize)]
 struct Discovery {
+    issuer: String,
     jwks_uri: String,
 }
 
@@ -90,7 +99,7 @@ impl BearerVerifier {
             refetch_after: REFETCH_AFTER,
             http,
             keys: RwLock::new(Arc::default()),
-            fetching: tokio::sync::Mutex::new(()),
+            last_attempt: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -107,7 +116,7 @@ impl BearerVerifier {
     pub async fn verify(&self, token: &str) -> Result<(), Error> {
         let refuse = |reason: &str| {
             tracing::warn!(reason, "bearer token refused");
-            Error::Unauthorized
+            Error::BearerRefused
         };
         let header = jsonwebtoken::decode_header(token).map_err(|_| refuse("not a JWT"))?;
         if header.alg != Algorithm::RS256 {
@@ -125,10 +134,14 @@ impl BearerVerifier {
         validation.set_issuer(&[&self.settings.issuer]);
         validation.set_audience(&[&self.settings.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.validate_nbf = true;
         validation.leeway = LEEWAY.as_secs();
         let claims = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
             .map_err(|error| refuse(&error.to_string()))?
             .claims;
+        if claims.cid.as_deref() != Some(self.settings.client_id.as_str()) {
+            return Err(refuse("issued to another client"));
+        }
         let scope = &self.settings.scope;
         let granted = claims.scp.iter().any(|granted| granted == scope)
             || claims
@@ -155,22 +168,16 @@ impl BearerVerifier {
     /// Fetches the key set again, unless it was fetched within the refetch
     /// interval (by a concurrent call, say).
     async fn refetch(&self) -> Result<(), Error> {
-        let _fetching = self.fetching.lock().await;
-        let fresh_enough = self
-            .current()
-            .fetched_at
-            .is_some_and(|at| at.elapsed() < self.refetch_after);
-        if fresh_enough {
+        let mut last_attempt = self.last_attempt.lock().await;
+        if last_attempt.is_some_and(|at| at.elapsed() < self.refetch_after) {
             return Ok(());
         }
+        *last_attempt = Some(Instant::now());
         let by_kid = self.fetch().await.inspect_err(|error| {
             tracing::error!(error = %service_kit::error_chain(error), "cannot fetch the issuer's keys");
         })?;
         tracing::info!(keys = by_kid.len(), "fetched the issuer's signing keys");
-        let fresh = Arc::new(KeySet {
-            by_kid,
-            fetched_at: Some(Instant::now()),
-        });
+        let fresh = Arc::new(KeySet { by_kid });
         *self
             .keys
             .write()
@@ -179,21 +186,43 @@ impl BearerVerifier {
     }
 
     async fn fetch(&self) -> Result<HashMap<String, DecodingKey>, Error> {
-        let discovery_url = format!("{}/.well-known/openid-configuration", self.settings.issuer);
+        let discovery_url = format!(
+            "{}/.well-known/openid-configuration",
+            self.settings.issuer.trim_end_matches('/')
+        );
         let unavailable =
             |url: &str, error: reqwest::Error| Error::KeysUnavailable(format!("{url}: {error}"));
         let discovery: Discovery = self
             .get(&discovery_url)
             .await
             .map_err(|error| unavailable(&discovery_url, error))?;
+        if discovery.issuer != self.settings.issuer {
+            return Err(Error::KeysUnavailable(format!(
+                "{discovery_url} names the issuer {:?}, not {:?}",
+                discovery.issuer, self.settings.issuer
+            )));
+        }
+        if !crate::configuration::secure_or_loopback(&discovery.jwks_uri) {
+            return Err(Error::KeysUnavailable(format!(
+                "{discovery_url} puts the keys at {}, not over https",
+                discovery.jwks_uri
+            )));
+        }
         let set: JwkSet = self
             .get(&discovery.jwks_uri)
             .await
             .map_err(|error| unavailable(&discovery.jwks_uri, error))?;
-        // Keys that are not RSA signing keys with a kid are skipped.
+        // Only RSA keys for signatures, with a kid.
         Ok(set
             .keys
             .iter()
+            .filter(|jwk| {
+                matches!(jwk.algorithm, AlgorithmParameters::RSA(_))
+                    && matches!(
+                        jwk.common.public_key_use,
+                        None | Some(PublicKeyUse::Signature)
+                    )
+            })
             .filter_map(|jwk| {
                 let kid = jwk.common.key_id.clone()?;
                 let key = DecodingKey::from_jwk(jwk).ok()?;

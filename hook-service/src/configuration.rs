@@ -9,6 +9,7 @@
 //! | `HOOK_OAUTH_ISSUER` | the authorization server whose access tokens Okta sends, e.g. `https://{org}/oauth2/default` | required with `oauth2` |
 //! | `HOOK_OAUTH_AUDIENCE` | the `aud` those tokens must carry, e.g. `api://default` | required with `oauth2` |
 //! | `HOOK_OAUTH_SCOPE` | the scope they must grant, e.g. `patients.read` | required with `oauth2` |
+//! | `HOOK_OAUTH_CLIENT_ID` | the client Okta gets its tokens as (the token's `cid`) | required with `oauth2` |
 //! | `HOOK_LISTEN_ADDR` | address to listen on | `127.0.0.1:8082` |
 //! | `DATABASE_URL` | the SQLite patient store | `sqlite://data/patients.db` |
 //! | `LOG_PATIENT_IDS` | `false` keeps patient ids out of the log line | `true` (the guide logs them) |
@@ -59,6 +60,10 @@ pub struct OAuth2Settings {
     pub audience: String,
     /// A scope the token must grant (`scp`).
     pub scope: String,
+    /// The client the token must have been issued to (`cid`): the hook
+    /// channel's client. Without it, any client granted the scope (a user
+    /// of any app, say) could call the hook and read patient ids.
+    pub client_id: String,
 }
 
 /// HTTP Basic credentials. `Debug` never shows the password.
@@ -88,13 +93,22 @@ impl Config {
                 user: required("BASIC_AUTH_USER")?,
                 password: SecretString::from(required("BASIC_AUTH_PASSWORD")?),
             }),
-            Some("oauth2") => HookAuth::OAuth2(OAuth2Settings {
-                issuer: required("HOOK_OAUTH_ISSUER")?
-                    .trim_end_matches('/')
-                    .to_owned(),
-                audience: required("HOOK_OAUTH_AUDIENCE")?,
-                scope: required("HOOK_OAUTH_SCOPE")?,
-            }),
+            Some("oauth2") => {
+                let issuer = required("HOOK_OAUTH_ISSUER")?;
+                if !secure_or_loopback(&issuer) {
+                    return Err(Error::InvalidVariable {
+                        name: "HOOK_OAUTH_ISSUER",
+                        value: issuer,
+                        expected: "an https:// URL (http:// only for localhost or 127.0.0.1)",
+                    });
+                }
+                HookAuth::OAuth2(OAuth2Settings {
+                    issuer,
+                    audience: required("HOOK_OAUTH_AUDIENCE")?,
+                    scope: required("HOOK_OAUTH_SCOPE")?,
+                    client_id: required("HOOK_OAUTH_CLIENT_ID")?,
+                })
+            }
             Some(other) => {
                 return Err(Error::InvalidVariable {
                     name: "HOOK_AUTH",
@@ -127,6 +141,17 @@ impl Config {
             log_patient_ids,
         })
     }
+}
+
+/// Whether keys may be fetched from `url`: over https, or over plain http
+/// from this machine only.
+pub fn secure_or_loopback(url: &str) -> bool {
+    let loopback = ["http://localhost", "http://127.0.0.1", "http://[::1]"];
+    url.starts_with("https://")
+        || loopback.iter().any(|prefix| {
+            url.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        })
 }
 
 /// `DATABASE_URL`, or the default file under `data/`. The `patients`
@@ -177,20 +202,30 @@ mod tests {
                 .to_string()
                 .starts_with("HOOK_OAUTH_ISSUER is not set")
         );
-        let config = Config::from_lookup(lookup(&[
+        let settings = [
             ("HOOK_AUTH", "oauth2"),
             (
                 "HOOK_OAUTH_ISSUER",
-                "https://example.okta.com/oauth2/default/",
+                "https://example.okta.com/oauth2/default",
             ),
             ("HOOK_OAUTH_AUDIENCE", "api://default"),
             ("HOOK_OAUTH_SCOPE", "patients.read"),
-        ]))
-        .expect("valid");
-        let HookAuth::OAuth2(settings) = config.auth else {
+            ("HOOK_OAUTH_CLIENT_ID", "0oahookcaller"),
+        ];
+        let config = Config::from_lookup(lookup(&settings)).expect("valid");
+        let HookAuth::OAuth2(oauth) = config.auth else {
             panic!("oauth2");
         };
-        assert_eq!(settings.issuer, "https://example.okta.com/oauth2/default");
+        assert_eq!(oauth.issuer, "https://example.okta.com/oauth2/default");
+        assert_eq!(oauth.client_id, "0oahookcaller");
+        let mut plain = settings;
+        plain[1].1 = "http://example.okta.com/oauth2/default";
+        let error = Config::from_lookup(lookup(&plain)).expect_err("keys over plain http");
+        assert!(error.to_string().contains("HOOK_OAUTH_ISSUER"), "{error}");
+        assert!(secure_or_loopback("http://127.0.0.1:8081/oauth2/default"));
+        assert!(!secure_or_loopback(
+            "http://localhost.evil.example/oauth2/default"
+        ));
         let error = Config::from_lookup(lookup(&[("HOOK_AUTH", "jwt")])).expect_err("unknown");
         assert!(error.to_string().contains("HOOK_AUTH=jwt"), "{error}");
     }

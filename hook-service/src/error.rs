@@ -31,6 +31,9 @@ pub enum Error {
     /// not verify).
     #[error("missing or wrong credentials")]
     Unauthorized,
+    /// A bearer token that does not verify (`HOOK_AUTH=oauth2`).
+    #[error("missing or invalid bearer token")]
+    BearerRefused,
     /// `HOOK_AUTH=oauth2`, and the issuer's keys cannot be fetched.
     #[error("the issuer's signing keys are unavailable: {0}")]
     KeysUnavailable(String),
@@ -77,7 +80,7 @@ impl Error {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::Unauthorized | Error::BearerRefused => StatusCode::UNAUTHORIZED,
             Error::UnreadableBody(_) | Error::InvalidRequest(_) | Error::WrongEventType(_) => {
                 StatusCode::BAD_REQUEST
             }
@@ -106,10 +109,16 @@ impl IntoResponse for Error {
             chain
         };
         let mut response = (status, Json(json!({ "error": message }))).into_response();
-        if status == StatusCode::UNAUTHORIZED {
+        // The challenge names the scheme the hook expects (RFC 7617, RFC 6750 §3).
+        let challenge = match self {
+            Error::Unauthorized => Some(r#"Basic realm="token-hook", charset="UTF-8""#),
+            Error::BearerRefused => Some(r#"Bearer realm="token-hook", error="invalid_token""#),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(r#"Basic realm="token-hook", charset="UTF-8""#),
+                HeaderValue::from_static(challenge),
             );
         }
         response

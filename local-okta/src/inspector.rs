@@ -5,7 +5,7 @@
 //! Every hook call local-okta makes (sign-ins and token requests, Preview,
 //! the Management API's `execute`, and replays) is recorded as one
 //! [`HookCall`]: the request with its headers (the secret masked to its
-//! scheme and last 4 characters), the answer's status, headers and body,
+//! scheme), the answer's status, headers and body,
 //! the duration against Okta's 3-second budget, the verdict under Okta's
 //! rules, and the token claims before and after. The newest
 //! [`Inspector::capacity`] calls are kept (200 unless
@@ -301,8 +301,8 @@ fn claims(tokens: &MintedTokens) -> Value {
     Value::Object(claims)
 }
 
-/// The headers local-okta sends, the secret masked: a bearer token or a
-/// Basic secret shows its scheme and its last 4 characters.
+/// The headers local-okta sends, the secret masked to its scheme: even a
+/// few characters of base64 would give away the end of a Basic password.
 fn request_headers(hook: &InlineHook) -> Vec<(String, String)> {
     let (name, secret) = match &hook.oauth {
         Some(_) => ("authorization".to_owned(), "Bearer ****".to_owned()),
@@ -321,18 +321,12 @@ fn request_headers(hook: &InlineHook) -> Vec<(String, String)> {
     ]
 }
 
-/// `Basic YWRtaW46c3VwZXJzZWNyZXQ=` → `Basic …ZXQ=`.
+/// `Basic YWRtaW46c3VwZXJzZWNyZXQ=` → `Basic ****`; a secret with no
+/// scheme → `****`.
 pub fn mask(secret: &str) -> String {
-    let (scheme, rest) = match secret.split_once(' ') {
-        Some((scheme, rest)) => (format!("{scheme} "), rest),
-        None => (String::new(), secret),
-    };
-    let chars: Vec<char> = rest.chars().collect();
-    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-    if chars.len() <= 4 {
-        format!("{scheme}****")
-    } else {
-        format!("{scheme}…{tail}")
+    match secret.split_once(' ') {
+        Some((scheme, _)) => format!("{scheme} ****"),
+        None => "****".to_owned(),
     }
 }
 
@@ -429,9 +423,8 @@ mod tests {
     }
 
     #[test]
-    fn secrets_show_their_scheme_and_last_four_characters() {
-        assert_eq!(mask("Basic YWRtaW46c3VwZXJzZWNyZXQ="), "Basic …ZXQ=");
-        assert_eq!(mask("abc"), "****");
-        assert_eq!(mask("Bearer ab"), "Bearer ****");
+    fn secrets_show_their_scheme_only() {
+        assert_eq!(mask("Basic YWRtaW46c3VwZXJzZWNyZXQ="), "Basic ****");
+        assert_eq!(mask("a-raw-secret"), "****");
     }
 }

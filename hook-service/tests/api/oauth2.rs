@@ -76,11 +76,16 @@ impl Issuer {
 }
 
 async fn hook_for(issuer: &Issuer, audience: &str, scope: &str) -> TestApp {
+    hook_for_client(issuer, audience, scope, SERVICE_CLIENT_ID).await
+}
+
+async fn hook_for_client(issuer: &Issuer, audience: &str, scope: &str, client: &str) -> TestApp {
     // Shipped, the key set is fetched at most every 5 s; a test cannot wait.
     let verifier = BearerVerifier::new(OAuth2Settings {
         issuer: issuer.url.clone(),
         audience: audience.to_owned(),
         scope: scope.to_owned(),
+        client_id: client.to_owned(),
     })
     .expect("a verifier")
     .with_refetch_after(Duration::ZERO);
@@ -158,6 +163,31 @@ async fn anything_but_a_valid_token_for_this_hook_is_refused() {
         call_with(&other_scope, &format!("Bearer {token}")).await,
         StatusCode::UNAUTHORIZED
     );
+    // A token of the right issuer, audience and scope, but another client's
+    // (any app's user could get one): refused.
+    let other_client = hook_for_client(
+        &issuer,
+        "api://default",
+        "patients.read",
+        "0oa-the-hook-caller",
+    )
+    .await;
+    assert_eq!(
+        call_with(&other_client, &format!("Bearer {token}")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // The challenge names the scheme the hook expects.
+    let refused = app
+        .client
+        .post(format!("{}/tokenHook", app.address))
+        .json(&request_for("jessie.smith@example.com"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(
+        refused.headers()["www-authenticate"],
+        r#"Bearer realm="token-hook", error="invalid_token""#
+    );
     // A token of another issuer (another local-okta, other keys).
     let stranger = Issuer::spawn().await;
     let foreign = stranger.access_token("patients.read").await;
@@ -222,10 +252,11 @@ async fn forged_kids_cannot_make_the_hook_fetch_keys_on_every_call() {
     );
     let jwks_uri = format!("{issuer}/v1/keys");
     let counted = fetches.clone();
+    let discovery = json!({ "issuer": issuer, "jwks_uri": jwks_uri });
     let routes = axum::Router::new()
         .route(
             "/oauth2/default/.well-known/openid-configuration",
-            axum::routing::get(move || async move { axum::Json(json!({ "jwks_uri": jwks_uri })) }),
+            axum::routing::get(move || async move { axum::Json(discovery) }),
         )
         .route(
             "/oauth2/default/v1/keys",
@@ -240,6 +271,7 @@ async fn forged_kids_cannot_make_the_hook_fetch_keys_on_every_call() {
         issuer,
         audience: "api://default".to_owned(),
         scope: "patients.read".to_owned(),
+        client_id: SERVICE_CLIENT_ID.to_owned(),
     })
     .expect("a verifier");
     let app = spawn_app_with(Authenticator::Bearer(Arc::new(verifier))).await;

@@ -157,6 +157,7 @@ pub async fn spawn_world_with_oauth_hook() -> World {
             issuer: issuer.clone(),
             audience: "api://default".to_owned(),
             scope: "patients.read".to_owned(),
+            client_id: CALLER_ID.to_owned(),
         })
         .expect("a verifier");
     let data = tempfile::tempdir().expect("a directory");
