@@ -227,6 +227,25 @@ pub struct HookTokens {
     by_channel: Mutex<HashMap<String, (String, Instant)>>,
 }
 
+/// One entry per hook and channel setting: a changed setting gets a new token.
+fn channel_key(hook: &InlineHook, oauth: &HookOAuth) -> String {
+    format!(
+        "{} {} {} {}",
+        hook.id, oauth.client_id, oauth.token_url, oauth.scope
+    )
+}
+
+impl HookTokens {
+    /// Drops the kept token of `oauth`: the hook refused it (its audience or
+    /// keys changed, say), so the next call gets a new one.
+    fn forget(&self, hook: &InlineHook, oauth: &HookOAuth) {
+        self.by_channel
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&channel_key(hook, oauth));
+    }
+}
+
 /// Tokens are fetched again this long before they expire.
 const TOKEN_MARGIN: Duration = Duration::from_secs(60);
 
@@ -240,10 +259,7 @@ impl HookTokens {
         oauth: &HookOAuth,
         timeout: Duration,
     ) -> Result<String, String> {
-        let key = format!(
-            "{} {} {} {}",
-            hook.id, oauth.client_id, oauth.token_url, oauth.scope
-        );
+        let key = channel_key(hook, oauth);
         let kept = self
             .by_channel
             .lock()
@@ -332,6 +348,9 @@ pub async fn call(
         Err(error) if error.is_timeout() => CallResult::TimedOut(timeout),
         Err(error) => CallResult::Unreachable(service_kit::error_chain(&error)),
     };
+    if let (Some(oauth), CallResult::Answered { status: 401, .. }) = (&hook.oauth, &result) {
+        tokens.forget(hook, oauth);
+    }
     (result, started.elapsed())
 }
 

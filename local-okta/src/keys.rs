@@ -127,6 +127,8 @@ pub struct KeyRing {
     /// Where a rotated key is saved; `None` keeps it in memory only.
     key_file: Option<PathBuf>,
     keys: RwLock<Arc<Keys>>,
+    /// Held during a rotation.
+    rotating: std::sync::Mutex<()>,
 }
 
 #[derive(Debug)]
@@ -151,6 +153,7 @@ impl KeyRing {
                 active,
                 replaced: Vec::new(),
             })),
+            rotating: std::sync::Mutex::new(()),
         }
     }
 
@@ -210,7 +213,14 @@ impl KeyRing {
 
     /// Makes a new active key (saved first, when the ring has a file); the
     /// old one stays published. Returns the keys as [`KeyRing::describe`].
+    /// One rotation at a time, so that the saved key is the one that signs.
+    /// Generating an RSA key takes a while: call it off the async runtime
+    /// (`spawn_blocking`).
     pub fn rotate(&self) -> Result<Vec<Value>, Error> {
+        let _one_at_a_time = self
+            .rotating
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let pem = generate_pem()?;
         let fresh = SigningKey::from_pem(&pem)?;
         if let Some(path) = &self.key_file {

@@ -82,7 +82,12 @@ pub async fn rotate_keys(
     if body.key_use.as_deref() != Some("sig") {
         return Err(validation("use: The value must be sig"));
     }
-    Ok(Json(state.keys.rotate()?))
+    // Generating an RSA key takes a while: not on the async runtime.
+    let rotating = state.clone();
+    let keys = tokio::task::spawn_blocking(move || rotating.keys.rotate())
+        .await
+        .map_err(|error| Error::key("rotate the signing key", error))??;
+    Ok(Json(keys))
 }
 
 /// `GET …/policies`.

@@ -468,3 +468,56 @@ async fn an_oauth_hook_whose_token_url_refuses_is_not_called_and_mints_unchanged
         "{message}"
     );
 }
+
+/// A token URL that counts its requests and hands out one-hour tokens.
+async fn counting_token_url() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = count.clone();
+    let app = axum::Router::new().route(
+        "/token",
+        axum::routing::post(move || async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            axum::Json(json!({ "access_token": "a-token", "expires_in": 3600 }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}/token", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, count)
+}
+
+#[tokio::test]
+async fn an_oauth_hooks_token_is_kept_until_the_hook_refuses_it() {
+    use std::sync::atomic::Ordering;
+    for (answer, fetches) in [(204, 1), (401, 2)] {
+        let stub = StubHook::spawn(Answer::Status(answer)).await;
+        let (token_url, count) = counting_token_url().await;
+        let org = spawn_custom_org(Some(&stub.url), Duration::from_secs(3), |org| {
+            org.inline_hooks[0].oauth = Some(local_okta::org::HookOAuth {
+                client_id: "0oa-hook-caller".to_owned(),
+                client_secret: secrecy::SecretString::from("a-secret"),
+                token_url: token_url.clone(),
+                scope: "patients.read".to_owned(),
+            });
+        })
+        .await;
+        for _ in 0..2 {
+            assert_eq!(
+                org.client_credentials("patients.read").await.status(),
+                StatusCode::OK
+            );
+        }
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            fetches,
+            "hook answering {answer}"
+        );
+        let received = stub.received();
+        assert_eq!(received.len(), 2);
+        assert_eq!(received[0].headers["authorization"], "Bearer a-token");
+    }
+}
