@@ -21,8 +21,9 @@
 //! call, and kept. A token with a `kid` the set lacks (the issuer rotated
 //! its key) makes it fetch the set again, at most once per
 //! [`REFETCH_AFTER`], failed attempts included, so forged `kid`s cannot
-//! turn calls into requests to the issuer. Nothing of the token reaches a
-//! log.
+//! turn calls into requests to the issuer. A set older than
+//! [`KEYS_MAX_AGE`] is fetched again, so a key the issuer withdrew stops
+//! verifying. Nothing of the token reaches a log.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -39,6 +40,10 @@ use crate::error::Error;
 pub const LEEWAY: Duration = Duration::from_secs(30);
 /// The least time between two fetches of the key set, by default.
 pub const REFETCH_AFTER: Duration = Duration::from_secs(5);
+/// How long a fetched key set is trusted, by default: after that it is
+/// fetched again (keeping the old one if the issuer cannot be reached), so
+/// that a key the issuer withdrew stops verifying.
+pub const KEYS_MAX_AGE: Duration = Duration::from_secs(3600);
 /// How long a fetch of the discovery document or key set may take: Okta
 /// waits 3 s for the whole call.
 pub const FETCH_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -48,6 +53,7 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_millis(1500);
 pub struct BearerVerifier {
     settings: OAuth2Settings,
     refetch_after: Duration,
+    keys_max_age: Duration,
     http: reqwest::Client,
     keys: RwLock<Arc<KeySet>>,
     /// When a fetch was last tried, held while fetching so that
@@ -58,12 +64,14 @@ pub struct BearerVerifier {
 #[derive(Default)]
 struct KeySet {
     by_kid: HashMap<String, DecodingKey>,
+    fetched_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for KeySet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeySet")
             .field("kids", &self.by_kid.keys().collect::<Vec<_>>())
+            .field("fetched_at", &self.fetched_at)
             .finish()
     }
 }
@@ -97,6 +105,7 @@ impl BearerVerifier {
         Ok(BearerVerifier {
             settings,
             refetch_after: REFETCH_AFTER,
+            keys_max_age: KEYS_MAX_AGE,
             http,
             keys: RwLock::new(Arc::default()),
             last_attempt: tokio::sync::Mutex::new(None),
@@ -107,6 +116,12 @@ impl BearerVerifier {
     /// (tests use zero, to see a rotation at once).
     pub fn with_refetch_after(mut self, interval: Duration) -> BearerVerifier {
         self.refetch_after = interval;
+        self
+    }
+
+    /// The same verifier, trusting a fetched key set for `max_age` only.
+    pub fn with_keys_max_age(mut self, max_age: Duration) -> BearerVerifier {
+        self.keys_max_age = max_age;
         self
     }
 
@@ -123,6 +138,14 @@ impl BearerVerifier {
             return Err(refuse("not signed with RS256"));
         }
         let kid = header.kid.ok_or_else(|| refuse("no kid"))?;
+        let stale = self
+            .current()
+            .fetched_at
+            .is_some_and(|at| at.elapsed() >= self.keys_max_age);
+        if stale {
+            // On failure (logged), the old set stays: better than none.
+            let _ = self.refetch().await;
+        }
         let key = match self.key(&kid) {
             Some(key) => key,
             None => {
@@ -177,7 +200,10 @@ impl BearerVerifier {
             tracing::error!(error = %service_kit::error_chain(error), "cannot fetch the issuer's keys");
         })?;
         tracing::info!(keys = by_kid.len(), "fetched the issuer's signing keys");
-        let fresh = Arc::new(KeySet { by_kid });
+        let fresh = Arc::new(KeySet {
+            by_kid,
+            fetched_at: Some(Instant::now()),
+        });
         *self
             .keys
             .write()

@@ -222,6 +222,35 @@ async fn after_the_issuer_rotates_its_key_the_hook_fetches_the_keys_again() {
 }
 
 #[tokio::test]
+async fn a_key_the_issuer_withdrew_stops_verifying_once_the_keys_are_old() {
+    let issuer = Issuer::spawn().await;
+    let verifier = BearerVerifier::new(OAuth2Settings {
+        issuer: issuer.url.clone(),
+        audience: "api://default".to_owned(),
+        scope: "patients.read".to_owned(),
+        client_id: SERVICE_CLIENT_ID.to_owned(),
+    })
+    .expect("a verifier")
+    .with_refetch_after(Duration::ZERO)
+    // Shipped, an hour; here every call finds the set old.
+    .with_keys_max_age(Duration::ZERO);
+    let app = spawn_app_with(Authenticator::Bearer(Arc::new(verifier))).await;
+    let old = issuer.access_token("patients.read").await;
+    assert_eq!(
+        call_with(&app, &format!("Bearer {old}")).await,
+        StatusCode::OK
+    );
+    // local-okta keeps two replaced keys: three rotations withdraw the first.
+    for _ in 0..3 {
+        issuer.rotate_key().await;
+    }
+    assert_eq!(
+        call_with(&app, &format!("Bearer {old}")).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
 async fn an_issuer_that_cannot_be_reached_gets_503_not_401() {
     let nowhere = TcpListener::bind("127.0.0.1:0").await.expect("a port");
     let issuer = Issuer {
