@@ -12,14 +12,23 @@ use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, request_for, spawn_app};
 
-/// Calls the hook until it answers `status`, for at most `limit`: the
-/// store's background check runs every 250 ms, so a change shows within it.
+/// Calls the hook for jessie until it answers `status`, for at most
+/// `limit`: the store's background check runs every 250 ms, so a change
+/// shows within it.
 async fn answers_within(app: &TestApp, status: StatusCode, limit: Duration) -> bool {
+    answers_for_within(app, "jessie.smith@example.com", status, limit).await
+}
+
+/// The same, for `login`.
+async fn answers_for_within(
+    app: &TestApp,
+    login: &str,
+    status: StatusCode,
+    limit: Duration,
+) -> bool {
     let deadline = Instant::now() + limit;
     loop {
-        let response = app
-            .call_hook(&request_for("jessie.smith@example.com"))
-            .await;
+        let response = app.call_hook(&request_for(login)).await;
         if response.status() == status {
             return true;
         }
@@ -52,29 +61,28 @@ async fn a_closed_store_gets_503_and_an_unhealthy_healthz() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
+/// Breaks the store's file with `damage`: the hook must answer 503 within
+/// a second, and 200 again within two once the file is restored.
+async fn answers_503_then_recovers(app: &TestApp, damage: impl FnOnce(&std::path::Path)) {
+    let file = app.database_file();
+    let saved = std::fs::read(&file).expect("the database");
+    damage(&file);
+    assert!(
+        answers_within(app, StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(1)).await,
+        "503 within a second of the damage"
+    );
+    std::fs::write(&file, saved).expect("restored");
+    assert!(
+        answers_within(app, StatusCode::OK, Duration::from_secs(2)).await,
+        "back once the file is"
+    );
+}
+
 #[tokio::test]
 async fn a_store_deleted_while_running_gets_503_within_a_second_and_recovers() {
     let app = spawn_app().await;
     assert!(answers_within(&app, StatusCode::OK, Duration::from_secs(1)).await);
-
-    let file = app.database_file();
-    let saved = std::fs::read(&file).expect("the database");
-    std::fs::remove_file(&file).expect("deleted");
-    assert!(
-        answers_within(
-            &app,
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(1)
-        )
-        .await,
-        "503 within a second of the file going"
-    );
-
-    std::fs::write(&file, saved).expect("restored");
-    assert!(
-        answers_within(&app, StatusCode::OK, Duration::from_secs(2)).await,
-        "back once the file is"
-    );
+    answers_503_then_recovers(&app, |file| std::fs::remove_file(file).expect("deleted")).await;
 }
 
 #[tokio::test]
@@ -90,15 +98,16 @@ async fn a_patient_added_with_the_command_is_seen_within_a_second() {
         .upsert("new.patient@example.com", "9001")
         .await
         .expect("added");
-    let deadline = Instant::now() + Duration::from_secs(1);
-    loop {
-        let response = app.call_hook(&request_for("new.patient@example.com")).await;
-        if response.status() == StatusCode::OK {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not seen within a second");
-        tokio::task::yield_now().await;
-    }
+    assert!(
+        answers_for_within(
+            &app,
+            "new.patient@example.com",
+            StatusCode::OK,
+            Duration::from_secs(1)
+        )
+        .await,
+        "not seen within a second"
+    );
 }
 
 #[tokio::test]
@@ -114,24 +123,10 @@ async fn a_store_overwritten_with_garbage_gets_503_within_a_second_and_recovers(
         .await
         .expect("checkpointed");
     drop(writer);
-    let file = app.database_file();
-    let saved = std::fs::read(&file).expect("the database");
-    std::fs::write(&file, "this is not a database ".repeat(400)).expect("overwritten");
-    assert!(
-        answers_within(
-            &app,
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(1)
-        )
-        .await,
-        "503 within a second of the file becoming unreadable"
-    );
-
-    std::fs::write(&file, saved).expect("restored");
-    assert!(
-        answers_within(&app, StatusCode::OK, Duration::from_secs(2)).await,
-        "back once the file is"
-    );
+    answers_503_then_recovers(&app, |file| {
+        std::fs::write(file, "this is not a database ".repeat(400)).expect("overwritten");
+    })
+    .await;
 }
 
 /// A connection of another process's kind, straight to the file.
@@ -173,17 +168,14 @@ async fn a_writer_in_a_transaction_never_blocks_a_lookup() {
         .execute(&mut writer)
         .await
         .expect("committed");
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while app
-        .call_hook(&request_for("pending@example.com"))
-        .await
-        .status()
-        != StatusCode::OK
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the commit not seen within a second"
-        );
-        tokio::task::yield_now().await;
-    }
+    assert!(
+        answers_for_within(
+            &app,
+            "pending@example.com",
+            StatusCode::OK,
+            Duration::from_secs(1)
+        )
+        .await,
+        "the commit not seen within a second"
+    );
 }

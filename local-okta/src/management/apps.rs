@@ -16,29 +16,21 @@ use serde_json::{Value, json};
 use crate::error::Error;
 use crate::ids;
 use crate::management::hooks::{malformed, validation};
-use crate::management::{groups, link};
+use crate::management::{SearchQuery, groups, link};
 use crate::org::{App, AppType, EVERYONE};
 use crate::startup::SharedState;
-
-/// `GET /api/v1/apps` parameters.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    q: Option<String>,
-}
 
 /// `GET /api/v1/apps`.
 pub async fn list(
     State(state): State<SharedState>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<SearchQuery>,
 ) -> Json<Vec<Value>> {
     let org = state.org();
-    let prefix = query.q.unwrap_or_default().to_lowercase();
     let apps = org
         .apps
         .iter()
-        .filter(|app| {
-            app.name.to_lowercase().starts_with(&prefix) || "oidc_client".starts_with(&prefix)
-        })
+        // Okta matches the app's label or its name, `oidc_client` here.
+        .filter(|app| query.matches(&app.name) || query.matches("oidc_client"))
         .map(|app| describe(&state, app, None))
         .collect();
     Json(apps)

@@ -3,30 +3,22 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::management::link;
+use crate::management::{SearchQuery, link};
 use crate::org::{EVERYONE, Group};
 use crate::startup::SharedState;
-
-/// `GET /api/v1/groups` parameters.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    q: Option<String>,
-}
 
 /// `GET /api/v1/groups`.
 pub async fn list(
     State(state): State<SharedState>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<SearchQuery>,
 ) -> Json<Vec<Value>> {
     let org = state.org();
-    let prefix = query.q.unwrap_or_default().to_lowercase();
     let groups = org
         .groups
         .iter()
-        .filter(|group| group.name.to_lowercase().starts_with(&prefix))
+        .filter(|group| query.matches(&group.name))
         .map(|group| describe(&state, group))
         .collect();
     Json(groups)

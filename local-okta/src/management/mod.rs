@@ -110,6 +110,21 @@ pub fn router(state: SharedState) -> Router<SharedState> {
         .route_layer(middleware::from_fn_with_state(state, require_api_token))
 }
 
+/// The `q` of a list (`GET /apps?q=…`, `/groups`, `/authorizationServers`):
+/// a case-insensitive prefix of the name, as Okta searches.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+impl SearchQuery {
+    /// Whether `name` starts with `q` (anything matches no `q`).
+    pub fn matches(&self, name: &str) -> bool {
+        let prefix = self.q.as_deref().unwrap_or_default().to_lowercase();
+        name.to_lowercase().starts_with(&prefix)
+    }
+}
+
 /// Middleware: the org's API token, as `SSWS <token>`, and the rate limit.
 pub async fn require_api_token(
     State(state): State<SharedState>,

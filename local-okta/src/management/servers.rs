@@ -15,27 +15,19 @@ use serde_json::{Value, json};
 use crate::error::Error;
 use crate::ids;
 use crate::management::hooks::{malformed, validation};
-use crate::management::link;
+use crate::management::{SearchQuery, link};
 use crate::org::{AccessPolicy, Org, PolicyRule};
 use crate::startup::SharedState;
-
-/// `GET /api/v1/authorizationServers` parameters.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    q: Option<String>,
-}
 
 /// `GET /api/v1/authorizationServers`: the one custom server.
 pub async fn list(
     State(state): State<SharedState>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<SearchQuery>,
 ) -> Json<Vec<Value>> {
     let org = state.org();
-    let server = &org.authorization_server;
-    let prefix = query.q.unwrap_or_default().to_lowercase();
-    let matches = server.name.to_lowercase().starts_with(&prefix);
     Json(
-        matches
+        query
+            .matches(&org.authorization_server.name)
             .then(|| describe(&state, &org))
             .into_iter()
             .collect(),
