@@ -12,6 +12,13 @@ run:
     cargo build --workspace --bins
     cargo run -q --bin workshop
 
+# `just run`, and also rebuild and restart the hook whenever a file under hook-service/ or shared/ changes (local-okta and the app keep running).
+dev:
+    cargo build --workspace --bins
+    @# The hook alone, as the edit loop builds it (its own feature set), so the first save is fast too.
+    cargo build -q -p hook-service --bin hook-service
+    cargo run -q --bin workshop -- dev
+
 # Run every test, the browser test included (needs chromium and chromium-driver), then the benchmark harness in --quick mode. With Node.js, it first installs the Express interop app's packages.
 test:
     #!/usr/bin/env bash

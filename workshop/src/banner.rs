@@ -8,7 +8,8 @@ use crate::org::DemoOrg;
 use crate::plan::{Mode, Plan};
 
 /// The users, their password, and where everything is.
-pub fn banner(plan: &Plan, org: Option<&DemoOrg>) -> String {
+/// With `dev`, also how the edit loop works.
+pub fn banner(plan: &Plan, org: Option<&DemoOrg>, dev: bool) -> String {
     let url = |name: &str| {
         plan.services
             .iter()
@@ -44,6 +45,13 @@ pub fn banner(plan: &Plan, org: Option<&DemoOrg>) -> String {
             "\nSigning in against {issuer}. Okta must reach the hook over HTTPS: run `just tunnel` \
              in another terminal and register https://<your tunnel>/tokenHook in Workflow > \
              Inline Hooks, with the Authorization header value from .env."
+        );
+    }
+    if dev {
+        let _ = writeln!(
+            text,
+            "\nWatching hook-service/ and shared/: save a file and the hook is rebuilt and \
+             restarted (local-okta and the app keep running). `just trigger` shows its answer."
         );
     }
     let _ = write!(

@@ -1,6 +1,7 @@
 //! `workshop`: `just run`'s runner. Plans, checks ports, starts each service
 //! and waits for it, prints the banner, and stops everything on Ctrl-C or
-//! when one service stops.
+//! when one service stops. `workshop dev` (`just dev`) also rebuilds and
+//! restarts the hook when its sources change (see `workshop::dev`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ async fn run() -> Result<(), Error> {
     if std::env::args().nth(1).as_deref() == Some("check-tunnel") {
         return real_org_credentials();
     }
+    let dev = std::env::args().nth(1).as_deref() == Some("dev");
     let testenv = read_testenv(Path::new("testenv"))?;
     let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let mode = plan::plan(var, testenv.as_ref(), true, None)?.mode;
@@ -67,8 +69,25 @@ async fn run() -> Result<(), Error> {
         }
     }
     if outcome.is_ok() {
-        println!("{}", workshop::banner::banner(&plan, org.as_ref()));
-        outcome = supervisor.watch(shutdown_signal()).await;
+        println!("{}", workshop::banner::banner(&plan, org.as_ref(), dev));
+        outcome = match plan.services.iter().find(|s| s.name == "hook-service") {
+            Some(hook) if dev => {
+                let root = std::env::current_dir().map_err(|source| Error::Io {
+                    context: "find the workspace".to_owned(),
+                    source,
+                })?;
+                workshop::dev::run(
+                    &mut supervisor,
+                    hook,
+                    &root,
+                    &bin_dir,
+                    &http,
+                    shutdown_signal(),
+                )
+                .await
+            }
+            _ => supervisor.watch(shutdown_signal()).await,
+        };
     }
     supervisor.stop_all().await;
     outcome

@@ -5,9 +5,10 @@
 //! and the last lines are kept to explain a failure. Once every service
 //! answers, the runner waits for Ctrl-C (or SIGTERM) or for a service to
 //! stop; either way it stops the others with SIGTERM, so they shut down
-//! gracefully, and reports why.
+//! gracefully, and reports why. `just dev` also restarts one service
+//! ([`Supervisor::restart`]) while the others keep running.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -57,10 +58,15 @@ impl Tail {
     }
 }
 
+/// One service's exit: its name, its process, how it ended.
+type Exit = (&'static str, Pid, std::io::Result<ExitStatus>);
+
 #[derive(Debug, Default)]
 pub struct Supervisor {
     running: Vec<(&'static str, Pid, Tail)>,
-    exits: JoinSet<(&'static str, std::io::Result<ExitStatus>)>,
+    exits: JoinSet<Exit>,
+    /// Processes stopped on purpose (a restart): their exit is no death.
+    planned: HashSet<Pid>,
 }
 
 /// Fails with a clear message if a service's port is taken.
@@ -123,7 +129,8 @@ impl Supervisor {
         };
         self.running.push((service.name, pid, tail.clone()));
         let name = service.name;
-        self.exits.spawn(async move { (name, wait(child).await) });
+        self.exits
+            .spawn(async move { (name, pid, wait(child).await) });
         self.wait_until_ready(service, http, &tail).await
     }
 
@@ -136,6 +143,9 @@ impl Supervisor {
         let started = Instant::now();
         loop {
             if let Some(result) = self.exits.try_join_next() {
+                if is_planned(&result, &self.planned) {
+                    continue;
+                }
                 return Err(died(result, &self.running));
             }
             let answered = http.get(&service.ready_url).send().await;
@@ -162,8 +172,59 @@ impl Supervisor {
     ) -> Result<(), Error> {
         tokio::select! {
             () = shutdown => Ok(()),
-            Some(result) = self.exits.join_next() => Err(died(result, &self.running)),
+            error = self.next_death() => Err(error),
         }
+    }
+
+    /// The next service that stops by itself (a restart's stop is skipped);
+    /// never resolves while nothing runs.
+    pub async fn next_death(&mut self) -> Error {
+        loop {
+            match self.exits.join_next().await {
+                Some(result) if is_planned(&result, &self.planned) => {}
+                Some(result) => return died(result, &self.running),
+                None => std::future::pending::<()>().await,
+            }
+        }
+    }
+
+    /// Stops `service` (SIGTERM, then a kill after [`STOP_TIMEOUT`]), starts
+    /// it again from `bin_dir` and waits until it answers; the other
+    /// services keep running. Fails if another service stops meanwhile, or
+    /// if the new one does not start.
+    pub async fn restart(
+        &mut self,
+        service: &Service,
+        bin_dir: &Path,
+        http: &reqwest::Client,
+    ) -> Result<(), Error> {
+        if let Some(index) = self
+            .running
+            .iter()
+            .position(|(name, _, _)| *name == service.name)
+        {
+            let (_, pid, _) = self.running.remove(index);
+            self.planned.insert(pid);
+            if kill(pid, Signal::SIGTERM).is_ok() {
+                let stopped = async {
+                    loop {
+                        match self.exits.join_next().await {
+                            Some(Ok((_, exited, _))) if exited == pid => return Ok(()),
+                            Some(result) if is_planned(&result, &self.planned) => {}
+                            Some(result) => return Err(died(result, &self.running)),
+                            None => return Ok(()),
+                        }
+                    }
+                };
+                match tokio::time::timeout(STOP_TIMEOUT, stopped).await {
+                    Ok(outcome) => outcome?,
+                    Err(_) => {
+                        let _ = kill(pid, Signal::SIGKILL);
+                    }
+                }
+            }
+        }
+        self.start(service, bin_dir, http).await
     }
 
     /// Stops every service still running: SIGTERM, then a kill after [`STOP_TIMEOUT`].
@@ -184,17 +245,21 @@ impl Supervisor {
     }
 }
 
+fn is_planned(result: &Result<Exit, tokio::task::JoinError>, planned: &HashSet<Pid>) -> bool {
+    matches!(result, Ok((_, pid, _)) if planned.contains(pid))
+}
+
 async fn wait(mut child: Child) -> std::io::Result<ExitStatus> {
     child.wait().await
 }
 
 fn died(
-    result: Result<(&'static str, std::io::Result<ExitStatus>), tokio::task::JoinError>,
+    result: Result<Exit, tokio::task::JoinError>,
     running: &[(&'static str, Pid, Tail)],
 ) -> Error {
     let (service, status) = match result {
-        Ok((service, Ok(status))) => (service, status.to_string()),
-        Ok((service, Err(error))) => (service, error.to_string()),
+        Ok((service, _, Ok(status))) => (service, status.to_string()),
+        Ok((service, _, Err(error))) => (service, error.to_string()),
         Err(error) => ("a service", error.to_string()),
     };
     let tail = running

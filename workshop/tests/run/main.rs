@@ -7,7 +7,10 @@ use std::process::{Command, Stdio};
 
 use tempfile::TempDir;
 
-fn free_address() -> String {
+mod dev_loop;
+mod scratch;
+
+pub(crate) fn free_address() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("an address").to_string()
 }

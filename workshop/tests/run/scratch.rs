@@ -1,0 +1,113 @@
+//! A scratch copy of the repository, built in a target directory of its
+//! own: for tests that change the sources (`just dev`'s edit loop, the
+//! exercises' solutions) without touching this checkout or its binaries.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
+
+use tempfile::TempDir;
+
+/// One scratch build at a time: they share [`Scratch::target`], and a build
+/// replaces the binaries another test may be running.
+static SCRATCH_TARGET: Mutex<()> = Mutex::new(());
+
+/// The repository's files (tracked, or new and not ignored) in a temporary
+/// folder.
+pub struct Scratch {
+    pub dir: TempDir,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl Scratch {
+    pub fn copy() -> Scratch {
+        let turn = SCRATCH_TARGET
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let repo = repository();
+        let listed = Command::new("git")
+            .current_dir(&repo)
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ])
+            .output()
+            .expect("git runs");
+        assert!(listed.status.success(), "git ls-files: {listed:?}");
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        for name in listed
+            .stdout
+            .split(|byte| *byte == 0)
+            .filter(|n| !n.is_empty())
+        {
+            let name = std::str::from_utf8(name).expect("a UTF-8 path");
+            let from = repo.join(name);
+            if !from.is_file() {
+                continue; // deleted in the working tree
+            }
+            let to = dir.path().join(name);
+            std::fs::create_dir_all(to.parent().expect("a parent")).expect("mkdir");
+            std::fs::copy(&from, &to).expect("copy");
+        }
+        Scratch { dir, _turn: turn }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The target directory every scratch copy builds in, kept between runs
+    /// so that only the workspace's own crates are rebuilt.
+    pub fn target() -> PathBuf {
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch-target")
+    }
+
+    /// The scratch copy's binaries.
+    pub fn bin(name: &str) -> PathBuf {
+        Self::target().join("debug").join(name)
+    }
+
+    /// `cargo <args>` in the scratch copy, with its own target directory.
+    pub fn cargo(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO"))
+            .current_dir(self.path())
+            .env("CARGO_TARGET_DIR", Self::target())
+            .env("CARGO_INCREMENTAL", "0")
+            .args(args)
+            .output()
+            .expect("cargo runs")
+    }
+
+    /// Builds what the workshop runs.
+    pub fn build(&self) {
+        let output = self.cargo(&[
+            "build",
+            "--quiet",
+            "--bins",
+            "-p",
+            "hook-service",
+            "-p",
+            "local-okta",
+            "-p",
+            "sample-web-app",
+            "-p",
+            "workshop",
+        ]);
+        assert!(
+            output.status.success(),
+            "the scratch copy builds:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// This checkout's root.
+pub fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_path_buf()
+}
