@@ -81,6 +81,11 @@ fuzz seconds="60":
 trigger login="jessie.smith@example.com" *options:
     cargo run -q -p local-okta -- trigger {{quote(login)}} {{options}}
 
+# Check workshop exercise N (workshop/exercises/) against a fresh stack of its own, and say what is still wrong.
+check n:
+    cargo build -q --workspace --bins
+    cargo run -q --bin workshop -- check {{quote(n)}}
+
 # Rotate the running local-okta's signing key, as an Okta admin can: the app meets the new kid at the next sign-in and fetches the key set again.
 rotate-key:
     cargo run -q -p local-okta -- rotate-key

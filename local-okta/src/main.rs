@@ -29,14 +29,15 @@ async fn main() -> ExitCode {
             grant,
             scopes,
             client,
+            json,
         }) => {
-            trigger(local_okta::trigger::Options {
+            let options = local_okta::trigger::Options {
                 login,
                 grant,
                 scopes,
                 client,
-            })
-            .await
+            };
+            trigger(options, json).await
         }
     };
     service_kit::exit_code(result)
@@ -70,17 +71,26 @@ enum Command {
         /// The client id (default: the org's web app, or its service app).
         #[arg(long)]
         client: Option<String>,
+        /// Print the report as JSON (what `just check` reads).
+        #[arg(long)]
+        json: bool,
     },
 }
 
 /// Triggers a token request and prints the report.
-async fn trigger(options: local_okta::trigger::Options) -> Result<(), Error> {
+async fn trigger(options: local_okta::trigger::Options, json: bool) -> Result<(), Error> {
     let config = Config::from_env()?;
     let base = url::Url::parse(&config.issuer)
         .map(|url| url.origin().ascii_serialization())
         .map_err(|error| Error::Trigger(format!("bad issuer {}: {error}", config.issuer)))?;
     let report = local_okta::trigger::run(&base, &config.issuer, &config.org, &options).await?;
-    print!("{report}");
+    if json {
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|error| Error::Trigger(format!("the report as JSON: {error}")))?;
+        println!("{text}");
+    } else {
+        print!("{report}");
+    }
     Ok(())
 }
 

@@ -30,8 +30,10 @@ pub struct Options {
     pub client: Option<String>,
 }
 
-/// What came of it.
-#[derive(Debug, Clone)]
+/// What came of it. `--json` prints it as JSON, for scripts such as
+/// `just check`.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     /// The inspector's record of the hook call, if the hook was called.
     pub hook_call: Option<Value>,
@@ -189,11 +191,21 @@ async fn authorization_code(
         .send()
         .await
         .map_err(|error| failed("sign in", error.to_string()))?;
-    let location = signed_in
+    let Some(location) = signed_in
         .headers()
         .get("location")
         .and_then(|value| value.to_str().ok())
-        .ok_or_else(|| failed("sign in", format!("{} and no redirect", signed_in.status())))?;
+    else {
+        // No way back to the app: a wrong password, or strict mode stopped
+        // the sign-in (its page says why; the inspector has the call).
+        let status = signed_in.status();
+        return Ok(serde_json::json!({
+            "error": "no_redirect",
+            "error_description": format!(
+                "local-okta answered {status} instead of sending the browser back to the app"
+            ),
+        }));
+    };
     let back = url::Url::parse(location).map_err(|error| failed("sign in", error.to_string()))?;
     let param = |name: &str| {
         back.query_pairs()

@@ -62,6 +62,9 @@ pub enum Error {
         #[source]
         source: toml::de::Error,
     },
+    /// `just check` could not run a check (not: the check found a problem).
+    #[error("{0}")]
+    Check(String),
     /// Anything else from the operating system.
     #[error("{context}: {source}")]
     Io {

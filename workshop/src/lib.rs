@@ -13,10 +13,12 @@
 //! - [`org`]: the demo users and the app's client, read from local-okta's org file.
 //! - [`supervise`]: ports, processes, readiness, output, shutdown.
 //! - [`banner`]: what to tell the user once everything answers.
+//! - [`check`]: `just check <n>`: the exercises' checks.
 //! - [`dev`]: `just dev`'s edit loop: watch, rebuild, restart the hook.
 //! - [`error`]: the one error type.
 
 pub mod banner;
+pub mod check;
 pub mod credentials;
 pub mod dev;
 pub mod error;

@@ -29,6 +29,10 @@ async fn run() -> Result<(), Error> {
     if std::env::args().nth(1).as_deref() == Some("check-tunnel") {
         return real_org_credentials();
     }
+    // `workshop check <n>`: `just check`.
+    if std::env::args().nth(1).as_deref() == Some("check") {
+        return check(std::env::args().nth(2).as_deref()).await;
+    }
     let dev = std::env::args().nth(1).as_deref() == Some("dev");
     let testenv = read_testenv(Path::new("testenv"))?;
     let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
@@ -91,6 +95,32 @@ async fn run() -> Result<(), Error> {
     }
     supervisor.stop_all().await;
     outcome
+}
+
+/// Checks one exercise and says what is right and what is still wrong;
+/// fails unless everything is right.
+async fn check(number: Option<&str>) -> Result<(), Error> {
+    let count = workshop::check::EXERCISES.len();
+    let number = number
+        .and_then(|number| number.parse::<usize>().ok())
+        .filter(|number| (1..=count).contains(number))
+        .ok_or_else(|| Error::Check(format!("which exercise? just check <1 to {count}>")))?;
+    let (file, title) = workshop::check::EXERCISES[number - 1];
+    println!("Exercise {number}, {title} (workshop/exercises/{file}.md):");
+    let findings = workshop::check::check(number, &binaries_directory()?).await?;
+    print!("{}", findings.text());
+    if findings.passed() {
+        if number < count {
+            println!("Done. On to exercise {}.", number + 1);
+        } else {
+            println!("Done: that was the last exercise.");
+        }
+        Ok(())
+    } else {
+        Err(Error::Check(format!(
+            "exercise {number} is not done yet: fix what is marked ✗ and run `just check {number}` again"
+        )))
+    }
 }
 
 /// Real-org mode: refuses the published password; with no `.env`, makes one

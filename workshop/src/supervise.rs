@@ -67,6 +67,8 @@ pub struct Supervisor {
     exits: JoinSet<Exit>,
     /// Processes stopped on purpose (a restart): their exit is no death.
     planned: HashSet<Pid>,
+    /// Keep the services' output to explain a failure, without printing it.
+    quiet: bool,
 }
 
 /// Fails with a clear message if a service's port is taken.
@@ -87,6 +89,14 @@ pub fn check_port(service: &Service) -> Result<(), Error> {
 }
 
 impl Supervisor {
+    /// A supervisor that does not print the services' output (`just check`).
+    pub fn quiet() -> Supervisor {
+        Supervisor {
+            quiet: true,
+            ..Supervisor::default()
+        }
+    }
+
     /// Starts `service` from `bin_dir` and waits until it answers.
     pub async fn start(
         &mut self,
@@ -114,8 +124,8 @@ impl Supervisor {
                 source,
             })?;
         let tail = Tail::default();
-        forward(service.name, child.stdout.take(), tail.clone());
-        forward(service.name, child.stderr.take(), tail.clone());
+        forward(service.name, child.stdout.take(), tail.clone(), self.quiet);
+        forward(service.name, child.stderr.take(), tail.clone(), self.quiet);
         let pid = child
             .id()
             .and_then(|id| i32::try_from(id).ok())
@@ -230,7 +240,7 @@ impl Supervisor {
     /// Stops every service still running: SIGTERM, then a kill after [`STOP_TIMEOUT`].
     pub async fn stop_all(mut self) {
         for (name, pid, _) in self.running.iter().rev() {
-            if kill(*pid, Signal::SIGTERM).is_ok() {
+            if kill(*pid, Signal::SIGTERM).is_ok() && !self.quiet {
                 println!("[workshop] stopping {name}");
             }
         }
@@ -278,6 +288,7 @@ fn forward(
     name: &'static str,
     stream: Option<impl AsyncRead + Unpin + Send + 'static>,
     tail: Tail,
+    quiet: bool,
 ) {
     let Some(stream) = stream else {
         return;
@@ -285,7 +296,9 @@ fn forward(
     tokio::spawn(async move {
         let mut lines = BufReader::new(stream).lines();
         while let Ok(Some(line)) = lines.next_line().await {
-            println!("[{name}] {line}");
+            if !quiet {
+                println!("[{name}] {line}");
+            }
             tail.push(line);
         }
     });

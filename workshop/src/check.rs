@@ -1,0 +1,686 @@
+//! `just check <n>`: checks workshop exercise `n` (`workshop/exercises/`).
+//!
+//! Each check starts a fresh stack of its own, local-okta and hook-service
+//! from this build, on free ports with an empty data folder (so a `just
+//! run` can keep running), signs users in through `local-okta trigger
+//! --json`, `just trigger`'s own code path, and compares what came back
+//! with what the exercise asks. It says, in plain words, what is right and
+//! what is still wrong, and never gives the answer away.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tokio::process::Command;
+
+use crate::error::Error;
+use crate::plan;
+use crate::supervise::Supervisor;
+
+/// The exercises, in order: their file under `workshop/exercises/` and title.
+pub const EXERCISES: [(&str, &str); 6] = [
+    ("01-follow-a-sign-in", "Follow one sign-in"),
+    ("02-care-team", "A second claim: the care team"),
+    ("03-access-token", "The patient id in the access token"),
+    ("04-suspended-patient", "Refuse a suspended patient"),
+    ("05-short-id-token", "A 5-minute ID token for non-patients"),
+    ("06-break-it", "Break it on purpose, then strict mode"),
+];
+
+/// Exercise 1's answers, filled in by the attendee.
+pub const ANSWERS: &str = "workshop/answers/01-follow-a-sign-in.toml";
+
+const JESSIE: &str = "jessie.smith@example.com";
+const RAJIV: &str = "rajiv.tal@example.com";
+const TEST_USER: &str = "test.user@example.com";
+
+/// What a check found: each line right (`true`) or wrong.
+#[derive(Debug, Default)]
+pub struct Findings(Vec<(bool, String)>);
+
+impl Findings {
+    fn expect(&mut self, right: bool, good: impl Into<String>, wrong: impl Into<String>) {
+        if right {
+            self.0.push((true, good.into()));
+        } else {
+            self.0.push((false, wrong.into()));
+        }
+    }
+
+    fn right(&mut self, what: impl Into<String>) {
+        self.0.push((true, what.into()));
+    }
+
+    fn wrong(&mut self, what: impl Into<String>) {
+        self.0.push((false, what.into()));
+    }
+
+    /// Whether everything is right.
+    pub fn passed(&self) -> bool {
+        !self.0.is_empty() && self.0.iter().all(|(right, _)| *right)
+    }
+
+    /// The findings, one per line, ✓ or ✗.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        for (right, line) in &self.0 {
+            let mark = if *right { "✓" } else { "✗" };
+            let _ = writeln!(text, "  {mark} {line}");
+        }
+        text
+    }
+}
+
+/// What to change in a stack for one check.
+#[derive(Debug, Clone, Default)]
+pub struct Tweaks {
+    /// Extra environment for hook-service.
+    pub hook: Vec<(&'static str, &'static str)>,
+    /// Extra environment for local-okta.
+    pub okta: Vec<(&'static str, &'static str)>,
+}
+
+/// local-okta and hook-service, started for one check.
+#[derive(Debug)]
+pub struct Stack {
+    supervisor: Supervisor,
+    bin_dir: PathBuf,
+    /// Environment for the services and the commands run against them.
+    env: Vec<(String, String)>,
+    _data: tempfile::TempDir,
+}
+
+impl Stack {
+    /// Starts a fresh stack from the binaries in `bin_dir`.
+    pub async fn start(bin_dir: &Path, tweaks: &Tweaks) -> Result<Stack, Error> {
+        let data = tempfile::tempdir().map_err(|source| Error::Io {
+            context: "make a data folder for the check".to_owned(),
+            source,
+        })?;
+        let (hook, okta) = (free_address()?, free_address()?);
+        let issuer = format!("http://{okta}/oauth2/default");
+        let fixed: HashMap<&str, String> = HashMap::from([
+            ("HOOK_LISTEN_ADDR", hook),
+            ("LOCAL_OKTA_LISTEN_ADDR", okta),
+            ("LOCAL_OKTA_ISSUER", issuer.clone()),
+        ]);
+        let var = |name: &str| match fixed.get(name) {
+            Some(value) => Some(value.clone()),
+            // Always local-okta, always the hook started here.
+            None if matches!(name, "ISSUER" | "LOCAL_OKTA_HOOK_URL" | "APP_LISTEN_ADDR") => None,
+            None => std::env::var(name).ok().filter(|value| !value.is_empty()),
+        };
+        let plan = plan::plan(var, None, Path::new(".env").exists(), None)?;
+        let env = vec![
+            (
+                "DATABASE_URL".to_owned(),
+                format!("sqlite://{}/patients.db", data.path().display()),
+            ),
+            (
+                "LOCAL_OKTA_DATA_DIR".to_owned(),
+                data.path().display().to_string(),
+            ),
+            ("LOCAL_OKTA_ISSUER".to_owned(), issuer),
+        ];
+        let mut stack = Stack {
+            supervisor: Supervisor::quiet(),
+            bin_dir: bin_dir.to_path_buf(),
+            env,
+            _data: data,
+        };
+        let http = reqwest::Client::new();
+        for mut service in plan.services {
+            let extra = match service.name {
+                "hook-service" => &tweaks.hook,
+                "local-okta" => &tweaks.okta,
+                _ => continue,
+            };
+            service.env.extend(stack.env.iter().cloned());
+            service.env.extend(
+                extra
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+            );
+            if let Err(error) = stack.supervisor.start(&service, bin_dir, &http).await {
+                stack.stop().await;
+                return Err(error);
+            }
+        }
+        Ok(stack)
+    }
+
+    /// Signs `login` in through `local-okta trigger --json`: the report.
+    pub async fn trigger(&self, login: &str) -> Result<Value, Error> {
+        let output = self
+            .command("local-okta", &["trigger", login, "--json"])
+            .await?;
+        if !output.status.success() {
+            return Err(Error::Check(format!(
+                "`just trigger {login}` failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        serde_json::from_slice(&output.stdout).map_err(|error| {
+            Error::Check(format!("`just trigger {login}` printed no report: {error}"))
+        })
+    }
+
+    /// `hook-service <args>` against this stack's patient store.
+    pub async fn hook_service(&self, args: &[&str]) -> Result<std::process::Output, Error> {
+        self.command("hook-service", args).await
+    }
+
+    async fn command(&self, binary: &str, args: &[&str]) -> Result<std::process::Output, Error> {
+        let path = self.bin_dir.join(binary);
+        Command::new(&path)
+            .args(args)
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .map_err(|source| Error::Io {
+                context: format!("run {}", path.display()),
+                source,
+            })
+    }
+
+    /// Stops both services.
+    pub async fn stop(self) {
+        self.supervisor.stop_all().await;
+    }
+}
+
+fn free_address() -> Result<String, Error> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Io {
+        context: "find a free port for the check".to_owned(),
+        source,
+    })?;
+    listener
+        .local_addr()
+        .map(|address| address.to_string())
+        .map_err(|source| Error::Io {
+            context: "find a free port for the check".to_owned(),
+            source,
+        })
+}
+
+/// Checks exercise `number` (1 to 6) with the binaries in `bin_dir`,
+/// from the workspace root.
+pub async fn check(number: usize, bin_dir: &Path) -> Result<Findings, Error> {
+    let mut findings = Findings::default();
+    match number {
+        1 => follow_a_sign_in(bin_dir, &mut findings).await?,
+        2 => care_team(bin_dir, &mut findings).await?,
+        3 => access_token(bin_dir, &mut findings).await?,
+        4 => suspended_patient(bin_dir, &mut findings).await?,
+        5 => short_id_token(bin_dir, &mut findings).await?,
+        6 => break_it(bin_dir, &mut findings).await?,
+        _ => {
+            return Err(Error::Check(format!(
+                "there is no exercise {number}: they are 1 to {}",
+                EXERCISES.len()
+            )));
+        }
+    }
+    Ok(findings)
+}
+
+/// Runs `checks` against one fresh stack, and stops it whatever happens.
+async fn with_stack<T>(
+    bin_dir: &Path,
+    tweaks: &Tweaks,
+    checks: impl AsyncFnOnce(&Stack) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let stack = Stack::start(bin_dir, tweaks).await?;
+    let outcome = checks(&stack).await;
+    stack.stop().await;
+    outcome
+}
+
+fn claim<'a>(report: &'a Value, token: &str, name: &str) -> Option<&'a Value> {
+    report["claims"][token].get(name)
+}
+
+fn short(login: &str) -> &str {
+    login.split('@').next().unwrap_or(login)
+}
+
+/// What the hook answered, for a finding.
+fn answer(report: &Value) -> String {
+    match report["hookCall"].as_object() {
+        Some(call) => format!(
+            "the hook answered {} with {}",
+            call.get("status")
+                .and_then(Value::as_u64)
+                .map_or_else(|| "nothing".to_owned(), |status| status.to_string()),
+            call.get("responseBody")
+                .and_then(Value::as_str)
+                .filter(|body| !body.is_empty())
+                .unwrap_or("an empty body")
+        ),
+        None => "the hook was not called".to_owned(),
+    }
+}
+
+/// A claim's expected value, or its absence.
+fn expect_claim(
+    findings: &mut Findings,
+    report: &Value,
+    login: &str,
+    (token, name): (&str, &str),
+    expected: Option<&str>,
+) {
+    let who = short(login);
+    let found = claim(report, token, name);
+    let token = if token == "id" { "ID" } else { token };
+    match (expected, found) {
+        (Some(value), Some(Value::String(got))) if got == value => {
+            findings.right(format!("{who}'s {token} token has {name} {value:?}"));
+        }
+        (Some(value), Some(got)) => findings.wrong(format!(
+            "{who}'s {token} token has {name} = {got}, not {value:?}"
+        )),
+        (Some(_), None) => findings.wrong(format!(
+            "{who}'s {token} token has no {name} claim ({})",
+            answer(report)
+        )),
+        (None, None) => findings.right(format!("{who}'s {token} token has no {name}")),
+        (None, Some(got)) => findings.wrong(format!(
+            "{who}'s {token} token has {name} = {got}, and should have none"
+        )),
+    }
+}
+
+/// Exercise 1: the attendee's answers against the call the check made.
+async fn follow_a_sign_in(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> {
+    let answers = match std::fs::read_to_string(ANSWERS) {
+        Ok(text) => text,
+        Err(error) => {
+            findings.wrong(format!("cannot read your answers in {ANSWERS}: {error}"));
+            return Ok(());
+        }
+    };
+    let answers: HashMap<String, toml::Value> = match toml::from_str(&answers) {
+        Ok(answers) => answers,
+        Err(error) => {
+            findings.wrong(format!("{ANSWERS} is not valid TOML: {error}"));
+            return Ok(());
+        }
+    };
+    let report = with_stack(bin_dir, &Tweaks::default(), async |stack: &Stack| {
+        stack.trigger(JESSIE).await
+    })
+    .await?;
+    let call = &report["hookCall"];
+    let request = &call["request"];
+    let response: Value =
+        serde_json::from_str(call["responseBody"].as_str().unwrap_or("")).unwrap_or(Value::Null);
+    let source = request["source"].as_str().unwrap_or("");
+    let called_from = if source.ends_with("/v1/authorize") {
+        "authorize"
+    } else {
+        "token"
+    };
+    let text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let expected = [
+        (
+            "event_type",
+            text(&request["eventType"]),
+            "the request's eventType",
+        ),
+        (
+            "called_from",
+            called_from.to_owned(),
+            "the request's source: which endpoint was the browser at?",
+        ),
+        (
+            "method",
+            text(&request["data"]["context"]["request"]["method"]),
+            "data.context.request in the request",
+        ),
+        (
+            "user_login",
+            text(&request["data"]["context"]["user"]["profile"]["login"]),
+            "data.context.user in the request",
+        ),
+        (
+            "hook_status",
+            text(&call["status"]),
+            "the answer's status on the call's page",
+        ),
+        (
+            "command_type",
+            text(&response["commands"][0]["type"]),
+            "the answer's body: the type of its one command",
+        ),
+        (
+            "budget_ms",
+            text(&call["budgetMs"]),
+            "the duration bar on the call's page, or Okta's timeout in the protocol notes",
+        ),
+        (
+            "system_log_event",
+            "inline_hook.response.processed".to_owned(),
+            "the System Log (/admin/logs): the hook's event for a call that worked",
+        ),
+    ];
+    for (key, value, hint) in expected {
+        let given = match answers.get(key) {
+            Some(toml::Value::String(given)) => given.trim().to_owned(),
+            Some(toml::Value::Integer(given)) => given.to_string(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        if given.is_empty() || given == "0" {
+            findings.wrong(format!("{key}: no answer yet; look at {hint}"));
+        } else {
+            findings.expect(
+                given.eq_ignore_ascii_case(&value),
+                format!("{key} = {given:?}"),
+                format!("{key}: {given:?} is not what the hook saw; look again at {hint}"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether any file under `folder` contains `needle`.
+fn mentions(folder: &str, needle: &str) -> bool {
+    fn walk(dir: &Path, needle: &str) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        entries.filter_map(Result::ok).any(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, needle)
+            } else {
+                std::fs::read_to_string(&path).is_ok_and(|text| text.contains(needle))
+            }
+        })
+    }
+    walk(Path::new(folder), needle)
+}
+
+/// Exercise 2: `careTeam`, from the store to My Profile.
+async fn care_team(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> {
+    findings.expect(
+        mentions("shared/src", "\"careTeam\""),
+        "the claim's name is spelled in the shared crate",
+        "the shared crate (shared/src) does not spell \"careTeam\": define the claim there, \
+         next to PATIENT_ID_CLAIM",
+    );
+    findings.expect(
+        !mentions("hook-service/src", "\"careTeam\"")
+            && !mentions("sample-web-app/src", "\"careTeam\""),
+        "the hook and the app use the shared definition",
+        "hook-service or the app spells \"careTeam\" itself: use the shared crate's constant",
+    );
+    findings.expect(
+        mentions("sample-web-app/src", "care_team") || mentions("sample-web-app/src", "CARE_TEAM"),
+        "My Profile reads the care team through the shared type",
+        "the sample app does not read the care team (sample-web-app/src): mark it on My Profile \
+         as extPatientId is",
+    );
+    with_stack(bin_dir, &Tweaks::default(), async |stack: &Stack| {
+        let jessie = stack.trigger(JESSIE).await?;
+        expect_claim(
+            findings,
+            &jessie,
+            JESSIE,
+            ("id", "careTeam"),
+            Some("Cardiology"),
+        );
+        expect_claim(
+            findings,
+            &jessie,
+            JESSIE,
+            ("id", "extPatientId"),
+            Some("1235"),
+        );
+        let rajiv = stack.trigger(RAJIV).await?;
+        expect_claim(findings, &rajiv, RAJIV, ("id", "careTeam"), None);
+        expect_claim(
+            findings,
+            &rajiv,
+            RAJIV,
+            ("id", "extPatientId"),
+            Some("4235"),
+        );
+        let added = stack
+            .hook_service(&[
+                "patients",
+                "add",
+                TEST_USER,
+                "5555",
+                "--care-team",
+                "Dermatology",
+            ])
+            .await?;
+        findings.expect(
+            added.status.success(),
+            "`hook-service patients add LOGIN ID --care-team TEAM` works",
+            format!(
+                "`hook-service patients add {TEST_USER} 5555 --care-team Dermatology` failed: {}",
+                String::from_utf8_lossy(&added.stderr).trim()
+            ),
+        );
+        if added.status.success() {
+            let test_user = stack.trigger(TEST_USER).await?;
+            expect_claim(
+                findings,
+                &test_user,
+                TEST_USER,
+                ("id", "careTeam"),
+                Some("Dermatology"),
+            );
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Exercise 3: `extPatientId` in the access token too.
+async fn access_token(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> {
+    with_stack(bin_dir, &Tweaks::default(), async |stack: &Stack| {
+        let jessie = stack.trigger(JESSIE).await?;
+        expect_claim(
+            findings,
+            &jessie,
+            JESSIE,
+            ("access", "extPatientId"),
+            Some("1235"),
+        );
+        expect_claim(
+            findings,
+            &jessie,
+            JESSIE,
+            ("id", "extPatientId"),
+            Some("1235"),
+        );
+        let test_user = stack.trigger(TEST_USER).await?;
+        expect_claim(
+            findings,
+            &test_user,
+            TEST_USER,
+            ("access", "extPatientId"),
+            None,
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// Exercise 4: a suspended patient is refused with an `error` object.
+async fn suspended_patient(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> {
+    with_stack(bin_dir, &Tweaks::default(), async |stack: &Stack| {
+        let suspended = stack.hook_service(&["patients", "suspend", RAJIV]).await?;
+        findings.expect(
+            suspended.status.success(),
+            "`hook-service patients suspend LOGIN` works",
+            format!(
+                "`hook-service patients suspend {RAJIV}` failed: {}",
+                String::from_utf8_lossy(&suspended.stderr).trim()
+            ),
+        );
+        if !suspended.status.success() {
+            return Ok(());
+        }
+        let rajiv = stack.trigger(RAJIV).await?;
+        let error = rajiv["error"].as_str().unwrap_or("");
+        let summary = error.strip_prefix("server_error: ").unwrap_or("").trim();
+        findings.expect(
+            !summary.is_empty(),
+            format!("rajiv.tal's sign-in is refused: {error}"),
+            format!(
+                "rajiv.tal, suspended, still signs in ({}): answer with an error object whose \
+                 errorSummary says why",
+                answer(&rajiv)
+            ),
+        );
+        findings.expect(
+            rajiv["claims"]
+                .as_object()
+                .is_none_or(serde_json::Map::is_empty),
+            "no tokens for rajiv.tal",
+            "rajiv.tal got tokens",
+        );
+        let jessie = stack.trigger(JESSIE).await?;
+        expect_claim(
+            findings,
+            &jessie,
+            JESSIE,
+            ("id", "extPatientId"),
+            Some("1235"),
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// A token's lifetime in seconds, from its claims.
+fn lifetime(report: &Value, token: &str) -> Option<i64> {
+    let exp = claim(report, token, "exp")?.as_i64()?;
+    let iat = claim(report, token, "iat")?.as_i64()?;
+    Some(exp - iat)
+}
+
+/// Exercise 5: non-patients get a 5-minute ID token; patients keep the hour.
+async fn short_id_token(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> {
+    with_stack(bin_dir, &Tweaks::default(), async |stack: &Stack| {
+        let test_user = stack.trigger(TEST_USER).await?;
+        let seconds = lifetime(&test_user, "id");
+        findings.expect(
+            seconds == Some(300),
+            "test.user's ID token lives 300 s",
+            format!(
+                "test.user's ID token lives {} s, not 300 ({})",
+                seconds.map_or_else(|| "?".to_owned(), |s| s.to_string()),
+                answer(&test_user)
+            ),
+        );
+        let access = lifetime(&test_user, "access");
+        findings.expect(
+            access == Some(3600),
+            "test.user's access token keeps its hour",
+            format!(
+                "test.user's access token lives {} s: change the ID token's lifetime only",
+                access.map_or_else(|| "?".to_owned(), |s| s.to_string())
+            ),
+        );
+        let jessie = stack.trigger(JESSIE).await?;
+        let seconds = lifetime(&jessie, "id");
+        findings.expect(
+            seconds == Some(3600),
+            "jessie.smith, a patient, keeps a 1-hour ID token",
+            format!(
+                "jessie.smith's ID token lives {} s: only non-patients get 5 minutes",
+                seconds.map_or_else(|| "?".to_owned(), |s| s.to_string())
+            ),
+        );
+        expect_claim(
+            findings,
+            &jessie,
+            JESSIE,
+            ("id", "extPatientId"),
+            Some("1235"),
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// Exercise 6: `HOOK_MISBEHAVE` breaks the hook on purpose; Okta skips the
+/// answer silently; strict mode makes it loud.
+async fn break_it(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> {
+    let normal = with_stack(bin_dir, &Tweaks::default(), async |stack: &Stack| {
+        stack.trigger(JESSIE).await
+    })
+    .await?;
+    findings.expect(
+        claim(&normal, "id", "extPatientId").is_some(),
+        "without HOOK_MISBEHAVE the hook behaves",
+        format!(
+            "without HOOK_MISBEHAVE, jessie.smith gets no extPatientId ({})",
+            answer(&normal)
+        ),
+    );
+    let reserved = Tweaks {
+        hook: vec![("HOOK_MISBEHAVE", "reserved")],
+        ..Tweaks::default()
+    };
+    let silent = with_stack(bin_dir, &reserved, async |stack: &Stack| {
+        stack.trigger(JESSIE).await
+    })
+    .await?;
+    let verdict = silent["hookCall"]["verdict"].as_str().unwrap_or("");
+    findings.expect(
+        silent["error"].is_null()
+            && claim(&silent, "id", "extPatientId").is_none()
+            && verdict.contains("discarded"),
+        format!("HOOK_MISBEHAVE=reserved: the answer is discarded in silence ({verdict})"),
+        format!(
+            "HOOK_MISBEHAVE=reserved should make Okta discard the answer and mint the tokens \
+             unchanged; instead {} and the verdict is {verdict:?}",
+            answer(&silent)
+        ),
+    );
+    let strict = Tweaks {
+        hook: vec![("HOOK_MISBEHAVE", "reserved")],
+        okta: vec![("LOCAL_OKTA_STRICT_HOOKS", "1")],
+    };
+    let loud = with_stack(bin_dir, &strict, async |stack: &Stack| {
+        stack.trigger(JESSIE).await
+    })
+    .await?;
+    findings.expect(
+        !loud["error"].is_null() && loud["hookCall"].is_object(),
+        "with strict mode on, the same answer stops the sign-in",
+        "with LOCAL_OKTA_STRICT_HOOKS=1 and HOOK_MISBEHAVE=reserved, the sign-in still succeeds",
+    );
+    let slow = Tweaks {
+        hook: vec![("HOOK_MISBEHAVE", "slow")],
+        ..Tweaks::default()
+    };
+    let late = with_stack(bin_dir, &slow, async |stack: &Stack| {
+        stack.trigger(JESSIE).await
+    })
+    .await?;
+    let verdict = late["hookCall"]["verdict"].as_str().unwrap_or("");
+    findings.expect(
+        late["error"].is_null()
+            && late["hookCall"]["status"].is_null()
+            && claim(&late, "id", "extPatientId").is_none(),
+        format!("HOOK_MISBEHAVE=slow: Okta stops waiting and mints unchanged ({verdict})"),
+        format!(
+            "HOOK_MISBEHAVE=slow should answer after Okta's 3 s; instead {}",
+            answer(&late)
+        ),
+    );
+    Ok(())
+}
