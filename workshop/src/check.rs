@@ -166,6 +166,25 @@ impl Stack {
         })
     }
 
+    /// Like [`Stack::trigger`], after a change made with the CLI: the running
+    /// hook sees another process's change to the store within a second, so
+    /// this signs in again until `seen` holds or 5 s have passed, and returns
+    /// the last report either way.
+    pub async fn trigger_after_change(
+        &self,
+        login: &str,
+        seen: impl Fn(&Value) -> bool,
+    ) -> Result<Value, Error> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let report = self.trigger(login).await?;
+            if seen(&report) || std::time::Instant::now() > deadline {
+                return Ok(report);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+
     /// `hook-service <args>` against this stack's patient store.
     pub async fn hook_service(&self, args: &[&str]) -> Result<std::process::Output, Error> {
         self.command("hook-service", args).await
@@ -471,7 +490,11 @@ async fn care_team(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error>
             ),
         );
         if added.status.success() {
-            let test_user = stack.trigger(TEST_USER).await?;
+            let test_user = stack
+                .trigger_after_change(TEST_USER, |report| {
+                    claim(report, "id", "careTeam").is_some()
+                })
+                .await?;
             expect_claim(
                 findings,
                 &test_user,
@@ -531,7 +554,18 @@ async fn suspended_patient(bin_dir: &Path, findings: &mut Findings) -> Result<()
         if !suspended.status.success() {
             return Ok(());
         }
-        let rajiv = stack.trigger(RAJIV).await?;
+        let nobody = stack
+            .hook_service(&["patients", "suspend", "nobody@example.com"])
+            .await?;
+        findings.expect(
+            !nobody.status.success(),
+            "suspending a login that is not a patient fails",
+            "`hook-service patients suspend nobody@example.com` succeeds, but nobody@example.com \
+             is not a patient: say so and fail",
+        );
+        let rajiv = stack
+            .trigger_after_change(RAJIV, |report| !report["error"].is_null())
+            .await?;
         let error = rajiv["error"].as_str().unwrap_or("");
         let summary = error.strip_prefix("server_error: ").unwrap_or("").trim();
         findings.expect(
@@ -650,6 +684,24 @@ async fn break_it(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> 
             answer(&silent)
         ),
     );
+    let bogus = Tweaks {
+        hook: vec![("HOOK_MISBEHAVE", "sometimes")],
+        ..Tweaks::default()
+    };
+    match Stack::start(bin_dir, &bogus).await {
+        Ok(stack) => {
+            stack.stop().await;
+            findings.wrong(
+                "HOOK_MISBEHAVE=sometimes starts the hook: refuse a value you do not know, and \
+                 say which ones you accept",
+            );
+        }
+        Err(error) => findings.expect(
+            error.to_string().contains("HOOK_MISBEHAVE"),
+            "HOOK_MISBEHAVE=sometimes is refused at start, by name",
+            format!("HOOK_MISBEHAVE=sometimes stops the hook without naming the variable: {error}"),
+        ),
+    }
     let strict = Tweaks {
         hook: vec![("HOOK_MISBEHAVE", "reserved")],
         okta: vec![("LOCAL_OKTA_STRICT_HOOKS", "1")],

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use tempfile::TempDir;
 
 mod dev_loop;
+mod exercises;
 mod scratch;
 
 pub(crate) fn free_address() -> String {
