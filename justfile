@@ -77,9 +77,10 @@ fuzz seconds="60":
       cargo fuzz run --fuzz-dir fuzz $target fuzz/corpus/$target -- -max_total_time={{seconds}} -rss_limit_mb=4096
     done
 
-# Sign LOGIN in through the running local-okta without a browser and show the hook call, its verdict and the tokens' claims (local-okta's own). Options: --grant authorization_code|client_credentials, --scopes "...", --client ID.
-trigger login="jessie.smith@example.com" *options:
-    cargo run -q -p local-okta -- trigger {{quote(login)}} {{options}}
+# just trigger [LOGIN] [OPTIONS]: sign LOGIN (default jessie.smith@example.com) in through the running local-okta without a browser and show the hook call, its verdict and the tokens' claims (local-okta's own). Options: --grant authorization_code|client_credentials, --scopes "...", --client ID.
+[positional-arguments]
+trigger *args:
+    cargo run -q -p local-okta -- trigger "$@"
 
 # Check workshop exercise N (workshop/exercises/) against a fresh stack of its own, and say what is still wrong.
 check n:

@@ -223,6 +223,33 @@ async fn strict_mode_stops_a_sign_in_okta_would_let_through_silently() {
         "{body}"
     );
 
+    // `just trigger` (and `just check`, through its JSON) reports the
+    // stopped sign-in with the call, rather than failing.
+    let options = local_okta::trigger::Options {
+        login: "jessie.smith@example.com".to_owned(),
+        grant: "authorization_code".to_owned(),
+        scopes: "openid profile email".to_owned(),
+        client: None,
+    };
+    let report = local_okta::trigger::run(&org.base, &org.issuer, &org.state.org(), &options)
+        .await
+        .expect("a report");
+    let error = report.error.as_deref().unwrap_or("");
+    assert!(
+        error.contains("instead of sending the browser back"),
+        "{error}"
+    );
+    let json = serde_json::to_value(&report).expect("JSON");
+    assert!(
+        json["hookCall"]["verdict"]
+            .as_str()
+            .unwrap_or("")
+            .contains("discarded"),
+        "{json}"
+    );
+    assert!(json["inspectorUrl"].is_string(), "{json}");
+    assert_eq!(json["claims"], json!({}));
+
     // And off again: Okta's behaviour.
     assert_eq!(switch("0").await, StatusCode::SEE_OTHER);
     assert_eq!(

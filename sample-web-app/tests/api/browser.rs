@@ -216,6 +216,7 @@ async fn a_person_signs_in_in_a_browser_and_sees_ext_patient_id() {
     let verdict = browser.text("#verdict").await;
     assert!(verdict.contains("Every command applies"), "{verdict}");
     assert!(browser.text("#claims-after").await.contains("extPatientId"));
+    browser.shot("07b-hook-call", Some("hook-call")).await;
 
     browser
         .client
