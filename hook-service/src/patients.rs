@@ -38,6 +38,11 @@ use crate::error::Error;
 /// writer holding an exclusive lock, say) turns into 503s within a second,
 /// far below Okta's 3-second limit.
 pub const LOOKUP_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long opening the store, and the commands' queries, may wait for the
+/// database. No sign-in waits on these, and a busy machine (a start-up, a
+/// test suite on two cores) can take longer than [`LOOKUP_TIMEOUT`] to open
+/// and migrate a file.
+pub const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the background task checks the database for changes.
 pub const REFRESH_EVERY: Duration = Duration::from_millis(250);
 /// Connections kept open for the commands (`list`, `add`, `remove`).
@@ -79,11 +84,11 @@ impl PatientStore {
         create_parent_directory(options.get_filename())?;
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(LOOKUP_TIMEOUT)
+            .acquire_timeout(OPEN_TIMEOUT)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let snapshot = Arc::new(RwLock::new(Arc::new(load(&pool).await?)));
+        let snapshot = Arc::new(RwLock::new(Arc::new(load(&pool, OPEN_TIMEOUT).await?)));
         // The watcher waits for a lock no longer than it waits for anything.
         let watcher_options = options.clone().busy_timeout(LOOKUP_TIMEOUT);
         tokio::spawn(keep_fresh(
@@ -141,7 +146,7 @@ impl PatientStore {
     /// Reloads the snapshot now: a change made through this handle is seen
     /// at once (another process's, within a second).
     async fn reload(&self) -> Result<(), Error> {
-        let fresh = load(&self.pool).await?;
+        let fresh = load(&self.pool, OPEN_TIMEOUT).await?;
         self.replace(fresh);
         Ok(())
     }
@@ -170,14 +175,14 @@ impl PatientStore {
     }
 }
 
-/// The whole table, bounded by [`LOOKUP_TIMEOUT`].
-async fn load<'c, E>(executor: E) -> Result<Snapshot, Error>
+/// The whole table, read within `limit`.
+async fn load<'c, E>(executor: E, limit: Duration) -> Result<Snapshot, Error>
 where
     E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
 {
     let query =
         sqlx::query_as::<_, Patient>("SELECT login, patient_id FROM patients").fetch_all(executor);
-    let patients = tokio::time::timeout(LOOKUP_TIMEOUT, query)
+    let patients = tokio::time::timeout(limit, query)
         .await
         .map_err(|_| Error::StoreTimeout)??;
     let by_login = patients
@@ -228,7 +233,7 @@ async fn keep_fresh(
             // replaced, only a new connection sees the new one.
             Ok(_) => {
                 if let Some(connection) = watcher.as_mut() {
-                    match load(&mut *connection).await {
+                    match load(&mut *connection, LOOKUP_TIMEOUT).await {
                         Ok(fresh) => write(&snapshot, fresh),
                         Err(error) => {
                             watcher = None;
