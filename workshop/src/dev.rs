@@ -36,13 +36,18 @@ impl Changes {
     /// Starts watching `root`'s [`WATCHED`] folders.
     pub fn watch(root: &Path) -> Result<Changes, Error> {
         let (sender, events) = mpsc::unbounded_channel();
+        let workspace = root.to_path_buf();
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
                 let Ok(event) = event else { return };
                 if matches!(event.kind, EventKind::Access(_)) {
                     return;
                 }
-                for path in event.paths.into_iter().filter(|path| is_source(path)) {
+                let sources = event
+                    .paths
+                    .into_iter()
+                    .filter(|path| is_source(path.strip_prefix(&workspace).unwrap_or(path)));
+                for path in sources {
                     let _ = sender.send(path);
                 }
             })
@@ -79,8 +84,9 @@ fn watch_failed(path: &Path, error: &notify::Error) -> Error {
     }
 }
 
-/// A file that can change the hook: Rust, its manifests, migrations,
-/// templates. Editors' swap and backup files are not.
+/// A file that can change the hook (`path` relative to the workspace):
+/// Rust, its manifests, migrations, templates. Editors' swap and backup
+/// files are not, nor anything in a build directory.
 fn is_source(path: &Path) -> bool {
     if path.components().any(|part| part.as_os_str() == "target") {
         return false;
@@ -141,7 +147,18 @@ pub async fn run(
     loop {
         let (saved, path) = tokio::select! {
             () = &mut shutdown => return Ok(()),
-            error = supervisor.next_death() => return Err(error),
+            error = supervisor.next_death() => match error {
+                // The hook crashed: the others keep running, and the next
+                // save builds and starts it again.
+                Error::Died { service, status, tail } if service == hook.name => {
+                    println!(
+                        "[workshop] the hook stopped ({status}); fix it and save to start it \
+                         again. Its last lines:\n{tail}"
+                    );
+                    continue;
+                }
+                other => return Err(other),
+            },
             change = changes.next() => match change {
                 Some(change) => change,
                 None => return Ok(()),
@@ -154,6 +171,10 @@ pub async fn run(
             .to_string();
         println!("[workshop] {shown} changed: rebuilding the hook");
         if let Err(errors) = build_hook(root).await {
+            if errors.trim().is_empty() {
+                // Cargo was interrupted (Ctrl-C): the loop ends at once.
+                continue;
+            }
             println!(
                 "[workshop] the build failed; the old hook keeps answering. The compiler says:\n{}",
                 errors.trim_end()
@@ -187,17 +208,17 @@ mod tests {
     #[test]
     fn sources_count_and_editor_droppings_and_builds_do_not() {
         assert!(is_source(Path::new(
-            "/w/hook-service/src/routes/patient_claim.rs"
+            "hook-service/src/routes/patient_claim.rs"
         )));
-        assert!(is_source(Path::new("/w/shared/Cargo.toml")));
+        assert!(is_source(Path::new("shared/Cargo.toml")));
         assert!(is_source(Path::new(
-            "/w/hook-service/migrations/0003_care_team.sql"
+            "hook-service/migrations/0003_care_team.sql"
         )));
         assert!(!is_source(Path::new(
-            "/w/hook-service/src/.patient_claim.rs.swp"
+            "hook-service/src/.patient_claim.rs.swp"
         )));
-        assert!(!is_source(Path::new("/w/hook-service/src/lib.rs~")));
-        assert!(!is_source(Path::new("/w/shared/target/debug/build.rs")));
-        assert!(!is_source(Path::new("/w/hook-service/README.md")));
+        assert!(!is_source(Path::new("hook-service/src/lib.rs~")));
+        assert!(!is_source(Path::new("shared/target/debug/build.rs")));
+        assert!(!is_source(Path::new("hook-service/README.md")));
     }
 }

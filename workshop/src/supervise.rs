@@ -69,6 +69,8 @@ pub struct Supervisor {
     planned: HashSet<Pid>,
     /// Keep the services' output to explain a failure, without printing it.
     quiet: bool,
+    /// Variables the services must not inherit.
+    cleared: &'static [&'static str],
 }
 
 /// Fails with a clear message if a service's port is taken.
@@ -89,10 +91,12 @@ pub fn check_port(service: &Service) -> Result<(), Error> {
 }
 
 impl Supervisor {
-    /// A supervisor that does not print the services' output (`just check`).
-    pub fn quiet() -> Supervisor {
+    /// A supervisor that does not print the services' output, and starts
+    /// them without the `cleared` variables (`just check`).
+    pub fn quiet(cleared: &'static [&'static str]) -> Supervisor {
         Supervisor {
             quiet: true,
+            cleared,
             ..Supervisor::default()
         }
     }
@@ -111,7 +115,11 @@ impl Supervisor {
                 path: path.display().to_string(),
             });
         }
-        let mut child = Command::new(&path)
+        let mut command = Command::new(&path);
+        for name in self.cleared {
+            command.env_remove(name);
+        }
+        let mut child = command
             .env(service.addr_var, service.addr.to_string())
             .envs(service.env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::null())
@@ -124,8 +132,10 @@ impl Supervisor {
                 source,
             })?;
         let tail = Tail::default();
-        forward(service.name, child.stdout.take(), tail.clone(), self.quiet);
-        forward(service.name, child.stderr.take(), tail.clone(), self.quiet);
+        let readers = [
+            forward(service.name, child.stdout.take(), tail.clone(), self.quiet),
+            forward(service.name, child.stderr.take(), tail.clone(), self.quiet),
+        ];
         let pid = child
             .id()
             .and_then(|id| i32::try_from(id).ok())
@@ -139,8 +149,15 @@ impl Supervisor {
         };
         self.running.push((service.name, pid, tail.clone()));
         let name = service.name;
-        self.exits
-            .spawn(async move { (name, pid, wait(child).await) });
+        self.exits.spawn(async move {
+            let status = wait(child).await;
+            // The service's last words, read to the end before its exit is
+            // reported, so that the error can quote them.
+            for reader in readers.into_iter().flatten() {
+                let _ = tokio::time::timeout(Duration::from_secs(1), reader).await;
+            }
+            (name, pid, status)
+        });
         self.wait_until_ready(service, http, &tail).await
     }
 
@@ -153,10 +170,10 @@ impl Supervisor {
         let started = Instant::now();
         loop {
             if let Some(result) = self.exits.try_join_next() {
-                if is_planned(&result, &self.planned) {
-                    continue;
+                match self.on_exit(result) {
+                    Some(error) => return Err(error),
+                    None => continue,
                 }
-                return Err(died(result, &self.running));
             }
             let answered = http.get(&service.ready_url).send().await;
             if answered.is_ok_and(|response| response.status().is_success()) {
@@ -191,11 +208,40 @@ impl Supervisor {
     pub async fn next_death(&mut self) -> Error {
         loop {
             match self.exits.join_next().await {
-                Some(result) if is_planned(&result, &self.planned) => {}
-                Some(result) => return died(result, &self.running),
+                Some(result) => {
+                    if let Some(error) = self.on_exit(result) {
+                        return error;
+                    }
+                }
                 None => std::future::pending::<()>().await,
             }
         }
+    }
+
+    /// Takes note of a process's exit and forgets it: the error to report,
+    /// or `None` for a planned stop.
+    fn on_exit(&mut self, result: Result<Exit, tokio::task::JoinError>) -> Option<Error> {
+        let pid = result.as_ref().ok().map(|(_, pid, _)| *pid);
+        let planned = pid.is_some_and(|pid| self.planned.remove(&pid));
+        let error = (!planned).then(|| died(result, &self.running));
+        if let Some(pid) = pid {
+            self.running.retain(|(_, running, _)| *running != pid);
+        }
+        error
+    }
+
+    /// Waits until `pid` has exited; fails if another service dies meanwhile.
+    async fn wait_for_exit(&mut self, pid: Pid) -> Result<(), Error> {
+        while let Some(result) = self.exits.join_next().await {
+            let exited = matches!(&result, Ok((_, exited, _)) if *exited == pid);
+            if let Some(error) = self.on_exit(result) {
+                return Err(error);
+            }
+            if exited {
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     /// Stops `service` (SIGTERM, then a kill after [`STOP_TIMEOUT`]), starts
@@ -208,29 +254,22 @@ impl Supervisor {
         bin_dir: &Path,
         http: &reqwest::Client,
     ) -> Result<(), Error> {
-        if let Some(index) = self
+        let old = self
             .running
             .iter()
-            .position(|(name, _, _)| *name == service.name)
-        {
-            let (_, pid, _) = self.running.remove(index);
+            .find(|(name, _, _)| *name == service.name)
+            .map(|(_, pid, _)| *pid);
+        if let Some(pid) = old {
             self.planned.insert(pid);
-            if kill(pid, Signal::SIGTERM).is_ok() {
-                let stopped = async {
-                    loop {
-                        match self.exits.join_next().await {
-                            Some(Ok((_, exited, _))) if exited == pid => return Ok(()),
-                            Some(result) if is_planned(&result, &self.planned) => {}
-                            Some(result) => return Err(died(result, &self.running)),
-                            None => return Ok(()),
-                        }
-                    }
-                };
-                match tokio::time::timeout(STOP_TIMEOUT, stopped).await {
-                    Ok(outcome) => outcome?,
-                    Err(_) => {
-                        let _ = kill(pid, Signal::SIGKILL);
-                    }
+            // Even when the signal fails (the process is gone), its exit is
+            // still to be collected.
+            let _ = kill(pid, Signal::SIGTERM);
+            match tokio::time::timeout(STOP_TIMEOUT, self.wait_for_exit(pid)).await {
+                Ok(outcome) => outcome?,
+                Err(_) => {
+                    // Deaf to SIGTERM: kill it, and wait until it is gone.
+                    let _ = kill(pid, Signal::SIGKILL);
+                    self.wait_for_exit(pid).await?;
                 }
             }
         }
@@ -253,10 +292,6 @@ impl Supervisor {
             self.exits.abort_all();
         }
     }
-}
-
-fn is_planned(result: &Result<Exit, tokio::task::JoinError>, planned: &HashSet<Pid>) -> bool {
-    matches!(result, Ok((_, pid, _)) if planned.contains(pid))
 }
 
 async fn wait(mut child: Child) -> std::io::Result<ExitStatus> {
@@ -289,11 +324,9 @@ fn forward(
     stream: Option<impl AsyncRead + Unpin + Send + 'static>,
     tail: Tail,
     quiet: bool,
-) {
-    let Some(stream) = stream else {
-        return;
-    };
-    tokio::spawn(async move {
+) -> Option<tokio::task::JoinHandle<()>> {
+    let stream = stream?;
+    Some(tokio::spawn(async move {
         let mut lines = BufReader::new(stream).lines();
         while let Ok(Some(line)) = lines.next_line().await {
             if !quiet {
@@ -301,5 +334,5 @@ fn forward(
             }
             tail.push(line);
         }
-    });
+    }))
 }
