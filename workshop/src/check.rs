@@ -15,6 +15,7 @@ use serde_json::Value;
 use tokio::process::Command;
 
 use crate::error::Error;
+use crate::org::DemoOrg;
 use crate::plan;
 use crate::supervise::Supervisor;
 
@@ -30,6 +31,33 @@ pub const EXERCISES: [(&str, &str); 6] = [
 
 /// Exercise 1's answers, filled in by the attendee.
 pub const ANSWERS: &str = "workshop/answers/01-follow-a-sign-in.toml";
+
+/// Settings a check's stack must not inherit from the shell: it is a
+/// fresh stack, whatever the attendee exported for `just dev`.
+const CLEARED: &[&str] = &[
+    "LOCAL_OKTA_CONFIG",
+    "LOCAL_OKTA_HOOK_TIMEOUT_MS",
+    "LOCAL_OKTA_INSPECTOR_CAPACITY",
+    "HOOK_OAUTH_ISSUER",
+    "HOOK_OAUTH_AUDIENCE",
+    "HOOK_OAUTH_SCOPE",
+    "HOOK_OAUTH_CLIENT_ID",
+];
+
+/// Settings given explicitly, because hook-service would otherwise also
+/// read them from `.env`: the guide's credentials, which local-okta's org
+/// uses, and nothing broken on purpose.
+const FIXED: &[(&str, &str)] = &[
+    ("HOOK_AUTH", "basic"),
+    ("BASIC_AUTH_USER", plan::DEMO_USER),
+    ("BASIC_AUTH_PASSWORD", plan::DEMO_PASSWORD),
+    ("HOOK_MISBEHAVE", ""),
+    ("LOCAL_OKTA_STRICT_HOOKS", "0"),
+];
+
+/// The `error_description` Okta gives when an `error` object has no
+/// `errorSummary` (docs/token-hook-protocol.md §4).
+const OKTA_DEFAULT_SUMMARY: &str = "The callback service returned an error";
 
 const JESSIE: &str = "jessie.smith@example.com";
 const RAJIV: &str = "rajiv.tal@example.com";
@@ -85,6 +113,9 @@ pub struct Tweaks {
 #[derive(Debug)]
 pub struct Stack {
     supervisor: Supervisor,
+    /// local-okta's origin, `http://127.0.0.1:<port>`.
+    okta_base: String,
+    org: DemoOrg,
     bin_dir: PathBuf,
     /// Environment for the services and the commands run against them.
     env: Vec<(String, String)>,
@@ -98,21 +129,22 @@ impl Stack {
             context: "make a data folder for the check".to_owned(),
             source,
         })?;
-        let (hook, okta) = (free_address()?, free_address()?);
-        let issuer = format!("http://{okta}/oauth2/default");
+        let [hook, okta] = free_addresses()?;
+        let okta_base = format!("http://{okta}");
+        let issuer = format!("{okta_base}/oauth2/default");
         let fixed: HashMap<&str, String> = HashMap::from([
             ("HOOK_LISTEN_ADDR", hook),
             ("LOCAL_OKTA_LISTEN_ADDR", okta),
             ("LOCAL_OKTA_ISSUER", issuer.clone()),
         ]);
-        let var = |name: &str| match fixed.get(name) {
-            Some(value) => Some(value.clone()),
-            // Always local-okta, always the hook started here.
-            None if matches!(name, "ISSUER" | "LOCAL_OKTA_HOOK_URL" | "APP_LISTEN_ADDR") => None,
-            None => std::env::var(name).ok().filter(|value| !value.is_empty()),
-        };
-        let plan = plan::plan(var, None, Path::new(".env").exists(), None)?;
-        let env = vec![
+        // Always local-okta, the hook started here, and the guide's values.
+        let var = |name: &str| fixed.get(name).cloned();
+        let plan = plan::plan(var, None, false, None)?;
+        let mut env: Vec<(String, String)> = FIXED
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        env.extend([
             (
                 "DATABASE_URL".to_owned(),
                 format!("sqlite://{}/patients.db", data.path().display()),
@@ -122,9 +154,11 @@ impl Stack {
                 data.path().display().to_string(),
             ),
             ("LOCAL_OKTA_ISSUER".to_owned(), issuer),
-        ];
+        ]);
         let mut stack = Stack {
-            supervisor: Supervisor::quiet(),
+            supervisor: Supervisor::quiet(CLEARED),
+            okta_base,
+            org: DemoOrg::read(None)?,
             bin_dir: bin_dir.to_path_buf(),
             env,
             _data: data,
@@ -152,9 +186,16 @@ impl Stack {
 
     /// Signs `login` in through `local-okta trigger --json`: the report.
     pub async fn trigger(&self, login: &str) -> Result<Value, Error> {
-        let output = self
-            .command("local-okta", &["trigger", login, "--json"])
-            .await?;
+        self.trigger_with(&[login]).await
+    }
+
+    /// `local-okta trigger <args> --json`: the report.
+    pub async fn trigger_with(&self, args: &[&str]) -> Result<Value, Error> {
+        let mut all = vec!["trigger"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        let login = args.join(" ");
+        let output = self.command("local-okta", &all).await?;
         if !output.status.success() {
             return Err(Error::Check(format!(
                 "`just trigger {login}` failed: {}",
@@ -185,6 +226,28 @@ impl Stack {
         }
     }
 
+    /// Sends `request` to the hook through local-okta's `execute` (what
+    /// Preview uses), as Okta would: the hook's answer.
+    pub async fn execute(&self, request: &Value) -> Result<Value, Error> {
+        let hook = self
+            .org
+            .inline_hooks
+            .first()
+            .ok_or_else(|| Error::Check("local-okta's org has no inline hook".to_owned()))?;
+        let url = format!("{}/api/v1/inlineHooks/{}/execute", self.okta_base, hook.id);
+        let failed = |error: reqwest::Error| Error::Check(format!("{url}: {error}"));
+        reqwest::Client::new()
+            .post(&url)
+            .header("authorization", format!("SSWS {}", self.org.org.api_token))
+            .json(request)
+            .send()
+            .await
+            .map_err(failed)?
+            .json()
+            .await
+            .map_err(failed)
+    }
+
     /// `hook-service <args>` against this stack's patient store.
     pub async fn hook_service(&self, args: &[&str]) -> Result<std::process::Output, Error> {
         self.command("hook-service", args).await
@@ -192,7 +255,11 @@ impl Stack {
 
     async fn command(&self, binary: &str, args: &[&str]) -> Result<std::process::Output, Error> {
         let path = self.bin_dir.join(binary);
-        Command::new(&path)
+        let mut command = Command::new(&path);
+        for name in CLEARED {
+            command.env_remove(name);
+        }
+        command
             .args(args)
             .envs(self.env.iter().map(|(name, value)| (name, value)))
             .env("RUST_LOG", "warn")
@@ -211,18 +278,18 @@ impl Stack {
     }
 }
 
-fn free_address() -> Result<String, Error> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Io {
-        context: "find a free port for the check".to_owned(),
+/// Two free ports, distinct: both are held until both are known.
+fn free_addresses() -> Result<[String; 2], Error> {
+    let failed = |source| Error::Io {
+        context: "find free ports for the check".to_owned(),
         source,
-    })?;
-    listener
-        .local_addr()
-        .map(|address| address.to_string())
-        .map_err(|source| Error::Io {
-            context: "find a free port for the check".to_owned(),
-            source,
-        })
+    };
+    let first = std::net::TcpListener::bind("127.0.0.1:0").map_err(failed)?;
+    let second = std::net::TcpListener::bind("127.0.0.1:0").map_err(failed)?;
+    Ok([
+        first.local_addr().map_err(failed)?.to_string(),
+        second.local_addr().map_err(failed)?.to_string(),
+    ])
 }
 
 /// Checks exercise `number` (1 to 6) with the binaries in `bin_dir`,
@@ -534,6 +601,28 @@ async fn access_token(bin_dir: &Path, findings: &mut Findings) -> Result<(), Err
             ("access", "extPatientId"),
             None,
         );
+        // The same call for an ID token alone (an implicit `id_token`
+        // request): no `data.access`, so no access token to patch.
+        let mut request = jessie["hookCall"]["request"].clone();
+        if let Some(data) = request["data"].as_object_mut() {
+            data.remove("access");
+        }
+        let answer = stack.execute(&request).await?;
+        let types: Vec<&str> = answer["commands"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|command| command["type"].as_str())
+            .collect();
+        findings.expect(
+            types == ["com.okta.identity.patch"],
+            "a request that mints no access token gets no access token patch",
+            format!(
+                "for a request without data.access (an ID token alone), the hook answers the \
+                 commands {types:?}: a patch for a token Okta is not minting makes Okta discard \
+                 the whole answer"
+            ),
+        );
         Ok(())
     })
     .await
@@ -569,7 +658,7 @@ async fn suspended_patient(bin_dir: &Path, findings: &mut Findings) -> Result<()
         let error = rajiv["error"].as_str().unwrap_or("");
         let summary = error.strip_prefix("server_error: ").unwrap_or("").trim();
         findings.expect(
-            !summary.is_empty(),
+            !summary.is_empty() && summary != OKTA_DEFAULT_SUMMARY,
             format!("rajiv.tal's sign-in is refused: {error}"),
             format!(
                 "rajiv.tal, suspended, still signs in ({}): answer with an error object whose \
@@ -592,6 +681,29 @@ async fn suspended_patient(bin_dir: &Path, findings: &mut Findings) -> Result<()
             ("id", "extPatientId"),
             Some("1235"),
         );
+        let lifted = stack
+            .hook_service(&["patients", "unsuspend", RAJIV])
+            .await?;
+        findings.expect(
+            lifted.status.success(),
+            "`hook-service patients unsuspend LOGIN` works",
+            format!(
+                "`hook-service patients unsuspend {RAJIV}` failed: {}",
+                String::from_utf8_lossy(&lifted.stderr).trim()
+            ),
+        );
+        if lifted.status.success() {
+            let rajiv = stack
+                .trigger_after_change(RAJIV, |report| report["error"].is_null())
+                .await?;
+            expect_claim(
+                findings,
+                &rajiv,
+                RAJIV,
+                ("id", "extPatientId"),
+                Some("4235"),
+            );
+        }
         Ok(())
     })
     .await
@@ -644,18 +756,61 @@ async fn short_id_token(bin_dir: &Path, findings: &mut Findings) -> Result<(), E
             ("id", "extPatientId"),
             Some("1235"),
         );
+        let service = stack
+            .trigger_with(&["--grant", "client_credentials", "--scopes", "patients.read"])
+            .await?;
+        findings.expect(
+            service["error"].is_null()
+                && service["hookCall"]["applied"] == Value::Bool(true)
+                && claim(&service, "access", "sub").is_some(),
+            "a client credentials request (no ID token) still gets its access token, untouched",
+            format!(
+                "a client credentials request mints no ID token, and the hook's answer must not \
+                 patch one: {}; the verdict is {}",
+                answer(&service),
+                service["hookCall"]["verdict"]
+            ),
+        );
         Ok(())
     })
     .await
 }
 
+/// Jessie's sign-in on a stack with `tweaks`; `None`, with the finding,
+/// when that stack does not start.
+async fn jessie_with(
+    bin_dir: &Path,
+    tweaks: &Tweaks,
+    findings: &mut Findings,
+    label: &str,
+) -> Result<Option<Value>, Error> {
+    let report = with_stack(bin_dir, tweaks, async |stack: &Stack| {
+        stack.trigger(JESSIE).await
+    })
+    .await;
+    match report {
+        Ok(report) => Ok(Some(report)),
+        Err(error @ (Error::Died { .. } | Error::NotReady { .. })) => {
+            findings.wrong(format!("{label}, the stack does not start: {error}"));
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// Exercise 6: `HOOK_MISBEHAVE` breaks the hook on purpose; Okta skips the
 /// answer silently; strict mode makes it loud.
 async fn break_it(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> {
-    let normal = with_stack(bin_dir, &Tweaks::default(), async |stack: &Stack| {
-        stack.trigger(JESSIE).await
-    })
-    .await?;
+    let Some(normal) = jessie_with(
+        bin_dir,
+        &Tweaks::default(),
+        findings,
+        "without HOOK_MISBEHAVE",
+    )
+    .await?
+    else {
+        return Ok(());
+    };
     findings.expect(
         claim(&normal, "id", "extPatientId").is_some(),
         "without HOOK_MISBEHAVE the hook behaves",
@@ -668,10 +823,11 @@ async fn break_it(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> 
         hook: vec![("HOOK_MISBEHAVE", "reserved")],
         ..Tweaks::default()
     };
-    let silent = with_stack(bin_dir, &reserved, async |stack: &Stack| {
-        stack.trigger(JESSIE).await
-    })
-    .await?;
+    let Some(silent) =
+        jessie_with(bin_dir, &reserved, findings, "with HOOK_MISBEHAVE=reserved").await?
+    else {
+        return Ok(());
+    };
     let verdict = silent["hookCall"]["verdict"].as_str().unwrap_or("");
     findings.expect(
         silent["error"].is_null()
@@ -706,10 +862,16 @@ async fn break_it(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> 
         hook: vec![("HOOK_MISBEHAVE", "reserved")],
         okta: vec![("LOCAL_OKTA_STRICT_HOOKS", "1")],
     };
-    let loud = with_stack(bin_dir, &strict, async |stack: &Stack| {
-        stack.trigger(JESSIE).await
-    })
-    .await?;
+    let Some(loud) = jessie_with(
+        bin_dir,
+        &strict,
+        findings,
+        "with HOOK_MISBEHAVE=reserved and strict mode",
+    )
+    .await?
+    else {
+        return Ok(());
+    };
     findings.expect(
         !loud["error"].is_null() && loud["hookCall"].is_object(),
         "with strict mode on, the same answer stops the sign-in",
@@ -719,14 +881,15 @@ async fn break_it(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> 
         hook: vec![("HOOK_MISBEHAVE", "slow")],
         ..Tweaks::default()
     };
-    let late = with_stack(bin_dir, &slow, async |stack: &Stack| {
-        stack.trigger(JESSIE).await
-    })
-    .await?;
+    let Some(late) = jessie_with(bin_dir, &slow, findings, "with HOOK_MISBEHAVE=slow").await?
+    else {
+        return Ok(());
+    };
     let verdict = late["hookCall"]["verdict"].as_str().unwrap_or("");
     findings.expect(
         late["error"].is_null()
             && late["hookCall"]["status"].is_null()
+            && verdict.contains("timed out")
             && claim(&late, "id", "extPatientId").is_none(),
         format!("HOOK_MISBEHAVE=slow: Okta stops waiting and mints unchanged ({verdict})"),
         format!(

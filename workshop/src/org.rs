@@ -1,5 +1,6 @@
 //! The few facts of local-okta's org that the runner prints or passes on:
-//! the demo users and password, and the sample app's client.
+//! the demo users and password, the sample app's client, and (for `just
+//! check`) the demo API token and the hook's id.
 //!
 //! The runner reads them from the org file itself, so it starts local-okta's
 //! binary without linking local-okta's crate. local-okta checks the whole
@@ -26,6 +27,16 @@ pub struct DemoOrg {
     /// `[[apps]]`: the sample app is the first web app.
     #[serde(default)]
     pub apps: Vec<DemoApp>,
+    /// `[[inline_hooks]]`: the patient hook is the first.
+    #[serde(default)]
+    pub inline_hooks: Vec<DemoHook>,
+}
+
+/// `[[inline_hooks]]`: a hook registered at local-okta.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DemoHook {
+    /// Its id, for the Management API (`execute`).
+    pub id: String,
 }
 
 /// `[org]`: the one password every demo user has.
@@ -33,6 +44,9 @@ pub struct DemoOrg {
 pub struct OrgSettings {
     /// Printed in the banner: it is a published demo value.
     pub demo_password: String,
+    /// The Management API's SSWS token, also a published demo value.
+    #[serde(default)]
+    pub api_token: String,
 }
 
 /// `[[users]]`: who can sign in.

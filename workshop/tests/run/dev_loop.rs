@@ -40,35 +40,58 @@ fn call_hook(hook: &str) -> (u16, String) {
     })
 }
 
+/// The runner, stopped as Ctrl-C would (so that it stops its services)
+/// even when the test fails half-way.
+struct Runner(std::process::Child);
+
+impl Runner {
+    fn interrupt(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.0.id().to_string()])
+            .status();
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            self.interrupt();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 #[test]
 fn an_edit_to_the_hook_is_rebuilt_and_answers_while_a_broken_one_is_not() {
     let scratch = Scratch::copy();
     scratch.build();
     let data = tempfile::tempdir().expect("a data folder");
     let (hook, okta, app) = (free_address(), free_address(), free_address());
-    let mut runner = Command::new(Scratch::bin("workshop"))
-        .arg("dev")
-        .current_dir(scratch.path())
-        .env_remove("ISSUER")
-        .env_remove("BASIC_AUTH_USER")
-        .env("CARGO", env!("CARGO"))
-        .env("CARGO_TARGET_DIR", Scratch::target())
-        .env("CARGO_INCREMENTAL", "0")
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/patients.db", data.path().display()),
-        )
-        .env("LOCAL_OKTA_DATA_DIR", data.path())
-        .env("HOOK_LISTEN_ADDR", &hook)
-        .env("LOCAL_OKTA_LISTEN_ADDR", &okta)
-        .env("LOCAL_OKTA_ISSUER", format!("http://{okta}/oauth2/default"))
-        .env("APP_LISTEN_ADDR", &app)
-        .env("APP_BASE_URL", format!("http://{app}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the runner starts");
-    let stdout = runner.stdout.take().expect("stdout");
+    let mut runner = Runner(
+        Command::new(Scratch::bin("workshop"))
+            .arg("dev")
+            .current_dir(scratch.path())
+            .env_remove("ISSUER")
+            .env_remove("BASIC_AUTH_USER")
+            .env("CARGO", env!("CARGO"))
+            .env("CARGO_TARGET_DIR", Scratch::target())
+            .env("CARGO_INCREMENTAL", "0")
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/patients.db", data.path().display()),
+            )
+            .env("LOCAL_OKTA_DATA_DIR", data.path())
+            .env("HOOK_LISTEN_ADDR", &hook)
+            .env("LOCAL_OKTA_LISTEN_ADDR", &okta)
+            .env("LOCAL_OKTA_ISSUER", format!("http://{okta}/oauth2/default"))
+            .env("APP_LISTEN_ADDR", &app)
+            .env("APP_BASE_URL", format!("http://{app}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the runner starts"),
+    );
+    let stdout = runner.0.stdout.take().expect("stdout");
     let (lines, output) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -114,7 +137,10 @@ fn an_edit_to_the_hook_is_rebuilt_and_answers_while_a_broken_one_is_not() {
         ANSWER,
         &format!("{ANSWER}\n        .add_id_token_claim(\"devLoop\", \"edited\")"),
     );
-    std::fs::write(&handler, edited).expect("a good edit");
+    // Saved as many editors do: a new file renamed over the old one.
+    let saved = handler.with_extension("rs.tmp");
+    std::fs::write(&saved, edited).expect("a good edit");
+    std::fs::rename(&saved, &handler).expect("saved over the handler");
     let answered = wait_for("the new hook answers");
     eprintln!("just dev in the scratch copy: {answered}");
     let (status, body) = call_hook(&hook);
@@ -140,11 +166,7 @@ fn an_edit_to_the_hook_is_rebuilt_and_answers_while_a_broken_one_is_not() {
         "local-okta started once:\n{log}"
     );
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &runner.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(interrupted.success());
-    let status = runner.wait().expect("the runner ends");
+    runner.interrupt();
+    let status = runner.0.wait().expect("the runner ends");
     assert!(status.success(), "{status:?}\n{log}");
 }

@@ -77,4 +77,18 @@ fn each_check_fails_before_its_solution_and_passes_after_it() {
         );
         assert!(!said(&after).contains('✗'), "{}", said(&after));
     }
+    // The solutions change the hook's own tests too: with all of them
+    // applied, those pass and every other test still compiles.
+    let tested = scratch.cargo(&["test", "--quiet", "-p", "hook-service", "-p", "token-hook"]);
+    assert!(
+        tested.status.success(),
+        "the hook's tests:\n{}",
+        said(&tested)
+    );
+    let built = scratch.cargo(&["test", "--no-run", "--quiet", "--workspace"]);
+    assert!(
+        built.status.success(),
+        "every test builds:\n{}",
+        said(&built)
+    );
 }

@@ -3,7 +3,7 @@
 //! exercises' solutions) without touching this checkout or its binaries.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
 use tempfile::TempDir;
@@ -12,8 +12,9 @@ use tempfile::TempDir;
 /// replaces the binaries another test may be running.
 static SCRATCH_TARGET: Mutex<()> = Mutex::new(());
 
-/// The repository's files (tracked, or new and not ignored) in a temporary
-/// folder.
+/// The repository's last commit (`git archive HEAD`) in a temporary folder:
+/// what a fresh clone has, whatever the working tree holds (an attendee's
+/// own exercise work, say).
 pub struct Scratch {
     pub dir: TempDir,
     _turn: MutexGuard<'static, ()>,
@@ -24,34 +25,25 @@ impl Scratch {
         let turn = SCRATCH_TARGET
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let repo = repository();
-        let listed = Command::new("git")
-            .current_dir(&repo)
-            .args([
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ])
-            .output()
-            .expect("git runs");
-        assert!(listed.status.success(), "git ls-files: {listed:?}");
         let dir = tempfile::tempdir().expect("a scratch folder");
-        for name in listed
-            .stdout
-            .split(|byte| *byte == 0)
-            .filter(|n| !n.is_empty())
-        {
-            let name = std::str::from_utf8(name).expect("a UTF-8 path");
-            let from = repo.join(name);
-            if !from.is_file() {
-                continue; // deleted in the working tree
-            }
-            let to = dir.path().join(name);
-            std::fs::create_dir_all(to.parent().expect("a parent")).expect("mkdir");
-            std::fs::copy(&from, &to).expect("copy");
-        }
+        let mut archive = Command::new("git")
+            .current_dir(repository())
+            .args(["archive", "--format=tar", "HEAD"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("git runs");
+        let tar = archive.stdout.take().expect("git's output");
+        let unpacked = Command::new("tar")
+            .arg("-x")
+            .current_dir(dir.path())
+            .stdin(Stdio::from(tar))
+            .status()
+            .expect("tar runs");
+        let archived = archive.wait().expect("git ends");
+        assert!(
+            archived.success() && unpacked.success(),
+            "git archive HEAD | tar -x"
+        );
         Scratch { dir, _turn: turn }
     }
 
