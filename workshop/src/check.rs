@@ -350,6 +350,25 @@ fn answer(report: &Value) -> String {
     }
 }
 
+/// Records whether a command of the hook's CLI worked; `true` if it did.
+fn command_worked(
+    findings: &mut Findings,
+    output: &std::process::Output,
+    usage: &str,
+    run: &str,
+) -> bool {
+    let worked = output.status.success();
+    findings.expect(
+        worked,
+        format!("`{usage}` works"),
+        format!(
+            "`{run}` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ),
+    );
+    worked
+}
+
 /// A claim's expected value, or its absence.
 fn expect_claim(
     findings: &mut Findings,
@@ -548,15 +567,13 @@ async fn care_team(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error>
                 "Dermatology",
             ])
             .await?;
-        findings.expect(
-            added.status.success(),
-            "`hook-service patients add LOGIN ID --care-team TEAM` works",
-            format!(
-                "`hook-service patients add {TEST_USER} 5555 --care-team Dermatology` failed: {}",
-                String::from_utf8_lossy(&added.stderr).trim()
-            ),
+        let added_worked = command_worked(
+            findings,
+            &added,
+            "hook-service patients add LOGIN ID --care-team TEAM",
+            &format!("hook-service patients add {TEST_USER} 5555 --care-team Dermatology"),
         );
-        if added.status.success() {
+        if added_worked {
             let test_user = stack
                 .trigger_after_change(TEST_USER, |report| {
                     claim(report, "id", "careTeam").is_some()
@@ -632,15 +649,13 @@ async fn access_token(bin_dir: &Path, findings: &mut Findings) -> Result<(), Err
 async fn suspended_patient(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> {
     with_stack(bin_dir, &Tweaks::default(), async |stack: &Stack| {
         let suspended = stack.hook_service(&["patients", "suspend", RAJIV]).await?;
-        findings.expect(
-            suspended.status.success(),
-            "`hook-service patients suspend LOGIN` works",
-            format!(
-                "`hook-service patients suspend {RAJIV}` failed: {}",
-                String::from_utf8_lossy(&suspended.stderr).trim()
-            ),
+        let suspended_worked = command_worked(
+            findings,
+            &suspended,
+            "hook-service patients suspend LOGIN",
+            &format!("hook-service patients suspend {RAJIV}"),
         );
-        if !suspended.status.success() {
+        if !suspended_worked {
             return Ok(());
         }
         let nobody = stack
@@ -684,15 +699,13 @@ async fn suspended_patient(bin_dir: &Path, findings: &mut Findings) -> Result<()
         let lifted = stack
             .hook_service(&["patients", "unsuspend", RAJIV])
             .await?;
-        findings.expect(
-            lifted.status.success(),
-            "`hook-service patients unsuspend LOGIN` works",
-            format!(
-                "`hook-service patients unsuspend {RAJIV}` failed: {}",
-                String::from_utf8_lossy(&lifted.stderr).trim()
-            ),
+        let lifted_worked = command_worked(
+            findings,
+            &lifted,
+            "hook-service patients unsuspend LOGIN",
+            &format!("hook-service patients unsuspend {RAJIV}"),
         );
-        if lifted.status.success() {
+        if lifted_worked {
             let rajiv = stack
                 .trigger_after_change(RAJIV, |report| report["error"].is_null())
                 .await?;
