@@ -729,38 +729,48 @@ fn lifetime(report: &Value, token: &str) -> Option<i64> {
     Some(exp - iat)
 }
 
+/// A token's lifetime against `expected` seconds; `hint` says why it matters.
+fn expect_lifetime(
+    findings: &mut Findings,
+    (report, login, token): (&Value, &str, &str),
+    expected: i64,
+    hint: &str,
+) {
+    let who = short(login);
+    let label = if token == "id" { "ID" } else { token };
+    let seconds = lifetime(report, token);
+    findings.expect(
+        seconds == Some(expected),
+        format!("{who}'s {label} token lives {expected} s"),
+        format!(
+            "{who}'s {label} token lives {} s, not {expected} ({hint})",
+            seconds.map_or_else(|| "?".to_owned(), |s| s.to_string())
+        ),
+    );
+}
+
 /// Exercise 5: non-patients get a 5-minute ID token; patients keep the hour.
 async fn short_id_token(bin_dir: &Path, findings: &mut Findings) -> Result<(), Error> {
     with_stack(bin_dir, &Tweaks::default(), async |stack: &Stack| {
         let test_user = stack.trigger(TEST_USER).await?;
-        let seconds = lifetime(&test_user, "id");
-        findings.expect(
-            seconds == Some(300),
-            "test.user's ID token lives 300 s",
-            format!(
-                "test.user's ID token lives {} s, not 300 ({})",
-                seconds.map_or_else(|| "?".to_owned(), |s| s.to_string()),
-                answer(&test_user)
-            ),
+        expect_lifetime(
+            findings,
+            (&test_user, TEST_USER, "id"),
+            300,
+            &answer(&test_user),
         );
-        let access = lifetime(&test_user, "access");
-        findings.expect(
-            access == Some(3600),
-            "test.user's access token keeps its hour",
-            format!(
-                "test.user's access token lives {} s: change the ID token's lifetime only",
-                access.map_or_else(|| "?".to_owned(), |s| s.to_string())
-            ),
+        expect_lifetime(
+            findings,
+            (&test_user, TEST_USER, "access"),
+            3600,
+            "change the ID token's lifetime only",
         );
         let jessie = stack.trigger(JESSIE).await?;
-        let seconds = lifetime(&jessie, "id");
-        findings.expect(
-            seconds == Some(3600),
-            "jessie.smith, a patient, keeps a 1-hour ID token",
-            format!(
-                "jessie.smith's ID token lives {} s: only non-patients get 5 minutes",
-                seconds.map_or_else(|| "?".to_owned(), |s| s.to_string())
-            ),
+        expect_lifetime(
+            findings,
+            (&jessie, JESSIE, "id"),
+            3600,
+            "only non-patients get 5 minutes",
         );
         expect_claim(
             findings,

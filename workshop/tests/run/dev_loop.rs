@@ -15,10 +15,17 @@ const PATIENCE: Duration = Duration::from_secs(600);
 const HANDLER: &str = "hook-service/src/routes/patient_claim.rs";
 const ANSWER: &str = ".add_id_token_claim(PATIENT_ID_CLAIM, patient_id)";
 
-/// Okta's example request, for the guide's patient jessie.smith.
+/// Okta's call for the guide's patient jessie.smith, reduced to what the
+/// hook reads (Okta's whole example is in `shared/tests/fixtures/`).
 fn jessies_request() -> String {
-    include_str!("../../../shared/tests/fixtures/okta-reference-request.json")
-        .replace("administrator1@clouditude.net", "jessie.smith@example.com")
+    serde_json::json!({
+        "eventType": "com.okta.oauth2.tokens.transform",
+        "data": {
+            "identity": { "claims": { "preferred_username": "jessie.smith@example.com" } },
+            "access": { "claims": {} }
+        }
+    })
+    .to_string()
 }
 
 fn call_hook(hook: &str) -> (u16, String) {
