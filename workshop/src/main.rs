@@ -63,16 +63,24 @@ async fn run() -> Result<(), Error> {
     }
     let bin_dir = binaries_directory()?;
     let http = reqwest::Client::new();
+    // Listening starts here, before the first service: a Ctrl-C at any point
+    // from now on stops what has started, instead of killing the runner.
+    let shutdown = shutdown_signal()?;
+    let mut shutdown = std::pin::pin!(shutdown);
     let mut supervisor = Supervisor::default();
     let mut outcome = Ok(());
+    let mut interrupted = false;
     for service in &plan.services {
         println!("[workshop] starting {} on {}", service.name, service.addr);
-        outcome = supervisor.start(service, &bin_dir, &http).await;
-        if outcome.is_err() {
+        tokio::select! {
+            started = supervisor.start(service, &bin_dir, &http) => outcome = started,
+            () = &mut shutdown => interrupted = true,
+        }
+        if outcome.is_err() || interrupted {
             break;
         }
     }
-    if outcome.is_ok() {
+    if outcome.is_ok() && !interrupted {
         println!("{}", workshop::banner::banner(&plan, org.as_ref(), dev));
         outcome = match plan.services.iter().find(|s| s.name == "hook-service") {
             Some(hook) if dev => {
@@ -80,17 +88,9 @@ async fn run() -> Result<(), Error> {
                     context: "find the workspace".to_owned(),
                     source,
                 })?;
-                workshop::dev::run(
-                    &mut supervisor,
-                    hook,
-                    &root,
-                    &bin_dir,
-                    &http,
-                    shutdown_signal(),
-                )
-                .await
+                workshop::dev::run(&mut supervisor, hook, &root, &bin_dir, &http, shutdown).await
             }
-            _ => supervisor.watch(shutdown_signal()).await,
+            _ => supervisor.watch(shutdown).await,
         };
     }
     supervisor.stop_all().await;
@@ -162,18 +162,25 @@ fn read_testenv(path: &Path) -> Result<Option<HashMap<String, String>>, Error> {
     }
 }
 
-async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+/// Starts listening for Ctrl-C (SIGINT) and SIGTERM at once, not when the
+/// returned future is first polled: a signal that arrives in between is kept,
+/// not met with the default action that kills the runner and orphans the
+/// services.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, Error> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let listen = |kind: SignalKind| {
+        signal(kind).map_err(|source| Error::Io {
+            context: "listen for Ctrl-C".to_owned(),
+            source,
+        })
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        () = terminate => {},
-    }
-    println!("\n[workshop] stopping everything");
+    let mut interrupt = listen(SignalKind::interrupt())?;
+    let mut terminate = listen(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        println!("\n[workshop] stopping everything");
+    })
 }

@@ -164,6 +164,48 @@ fn everything_starts_answers_and_stops_together_on_ctrl_c() {
     );
 }
 
+/// A Ctrl-C while the services are still starting stops the ones that
+/// started; it does not kill the runner and leave them running.
+#[test]
+fn ctrl_c_while_starting_stops_what_started() {
+    let directory = tempfile::tempdir().expect("a directory");
+    let (hook, okta, app) = (free_address(), free_address(), free_address());
+    let mut child = workshop(
+        &directory,
+        &[
+            ("HOOK_LISTEN_ADDR", hook.clone()),
+            ("LOCAL_OKTA_LISTEN_ADDR", okta.clone()),
+            ("LOCAL_OKTA_ISSUER", format!("http://{okta}/oauth2/default")),
+            ("APP_LISTEN_ADDR", app.clone()),
+            ("APP_BASE_URL", format!("http://{app}")),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut log = String::new();
+    // hook-service has answered once the runner goes on to local-okta.
+    while !log.contains("starting local-okta") {
+        let read = stdout.read_line(&mut log).expect("reads");
+        assert!(read > 0, "the runner ended early:\n{log}");
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    stdout.read_to_string(&mut log).expect("reads the rest");
+    let status = child.wait().expect("ends");
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(log.contains("stopping hook-service"), "{log}");
+    assert!(
+        std::net::TcpListener::bind(&hook).is_ok(),
+        "the hook's port is free again:\n{log}"
+    );
+}
+
 #[test]
 fn a_real_org_with_the_published_password_starts_nothing() {
     let directory = tempfile::tempdir().expect("a directory");
