@@ -76,6 +76,7 @@ async fn serve() -> Result<(), Error> {
         context: "read the bound address".to_owned(),
         source,
     })?;
+    let shutdown = service_kit::shutdown_signal();
     tracing::info!(
         database = %config.database_url,
         "hook-service listening on http://{address}/tokenHook"
@@ -85,7 +86,7 @@ async fn serve() -> Result<(), Error> {
         patients: patients.clone(),
         log_patient_ids: config.log_patient_ids,
     };
-    startup::serve(listener, state, service_kit::shutdown_signal()).await?;
+    startup::serve(listener, state, shutdown).await?;
     patients.close().await;
     Ok(())
 }

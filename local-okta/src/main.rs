@@ -151,7 +151,8 @@ async fn run() -> Result<(), Error> {
             ),
             source,
         })?;
-    tracing::info!(issuer = %config.issuer, "local-okta (for local development only) listening on http://{}", config.listen_addr);
     let state = AppState::new(config, keys)?;
-    startup::serve(listener, state, service_kit::shutdown_signal()).await
+    let shutdown = service_kit::shutdown_signal();
+    tracing::info!(issuer = %state.config.issuer, "local-okta (for local development only) listening on http://{}", state.config.listen_addr);
+    startup::serve(listener, state, shutdown).await
 }

@@ -28,6 +28,7 @@ async fn run() -> Result<(), AppError> {
             ),
             source,
         })?;
+    let shutdown = service_kit::shutdown_signal();
     tracing::info!("sample-web-app listening: open {}", config.base_url);
-    startup::serve(listener, state, service_kit::shutdown_signal()).await
+    startup::serve(listener, state, shutdown).await
 }
