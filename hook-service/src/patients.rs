@@ -71,6 +71,11 @@ struct Snapshot {
 pub struct PatientStore {
     pool: SqlitePool,
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    /// Held from reading the table to replacing the snapshot, by the
+    /// background task and by this handle's own writes: otherwise a reload
+    /// that read before a write could land after it and bring back the old
+    /// table until the next check.
+    reloading: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl PatientStore {
@@ -91,12 +96,18 @@ impl PatientStore {
         let snapshot = Arc::new(RwLock::new(Arc::new(load(&pool, OPEN_TIMEOUT).await?)));
         // The watcher waits for a lock no longer than it waits for anything.
         let watcher_options = options.clone().busy_timeout(LOOKUP_TIMEOUT);
+        let reloading = Arc::new(tokio::sync::Mutex::new(()));
         tokio::spawn(keep_fresh(
             watcher_options,
             pool.clone(),
             Arc::downgrade(&snapshot),
+            reloading.clone(),
         ));
-        Ok(PatientStore { pool, snapshot })
+        Ok(PatientStore {
+            pool,
+            snapshot,
+            reloading,
+        })
     }
 
     /// The patient id for `login`, or `None` if the user is not a patient.
@@ -146,6 +157,7 @@ impl PatientStore {
     /// Reloads the snapshot now: a change made through this handle is seen
     /// at once (another process's, within a second).
     async fn reload(&self) -> Result<(), Error> {
+        let _reloading = self.reloading.lock().await;
         let fresh = load(&self.pool, OPEN_TIMEOUT).await?;
         self.replace(fresh);
         Ok(())
@@ -163,6 +175,7 @@ impl PatientStore {
     /// Closes every connection; lookups then fail. Used on shutdown.
     pub async fn close(&self) {
         self.pool.close().await;
+        let _reloading = self.reloading.lock().await;
         self.replace(Snapshot::default());
     }
 
@@ -207,6 +220,7 @@ async fn keep_fresh(
     options: SqliteConnectOptions,
     pool: SqlitePool,
     snapshot: Weak<RwLock<Arc<Snapshot>>>,
+    reloading: Arc<tokio::sync::Mutex<()>>,
 ) {
     let file = options.get_filename().to_owned();
     // `data_version` is per connection: one kept for this task alone.
@@ -233,7 +247,10 @@ async fn keep_fresh(
             // replaced, only a new connection sees the new one.
             Ok(_) => {
                 if let Some(connection) = watcher.as_mut() {
+                    let _reloading = reloading.lock().await;
                     match load(&mut *connection, LOOKUP_TIMEOUT).await {
+                        // Closed meanwhile: the closed store stays empty.
+                        Ok(_) if pool.is_closed() => return,
                         Ok(fresh) => write(&snapshot, fresh),
                         Err(error) => {
                             watcher = None;

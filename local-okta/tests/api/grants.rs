@@ -336,7 +336,7 @@ async fn token_events_are_logged_with_client_user_address_and_session_and_filter
 async fn execute_waits_and_tries_once_more_when_no_answer_came() {
     let answer = json!({ "commands": [] });
     let stub = StubHook::spawn(Answer::HangOnce(answer.clone())).await;
-    let org = spawn_custom_org(Some(&stub.url), Duration::from_millis(300), |_| {}).await;
+    let org = spawn_custom_org(Some(&stub.url), Duration::from_secs(2), |_| {}).await;
     let execute = |org: &TestOrg| {
         org.client
             .post(format!(
@@ -353,7 +353,7 @@ async fn execute_waits_and_tries_once_more_when_no_answer_came() {
     assert_eq!(stub.received().len(), 2, "one retry after the timeout");
 
     let silent = StubHook::spawn(Answer::Hang).await;
-    let org = spawn_custom_org(Some(&silent.url), Duration::from_millis(300), |_| {}).await;
+    let org = spawn_custom_org(Some(&silent.url), Duration::from_secs(2), |_| {}).await;
     let response = execute(&org).await.expect("an answer");
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: Value = response.json().await.expect("JSON");

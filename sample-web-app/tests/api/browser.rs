@@ -1,6 +1,6 @@
 //! The guide's scenario in a real browser: headless Chromium, driven through
 //! WebDriver (chromedriver) with fantoccini, against the three services on
-//! free ports. A screenshot of every step lands in `target/browser-test/`;
+//! free ports. A screenshot of every step lands in `<target dir>/tmp/browser-test/`;
 //! with `UPDATE_SCREENSHOTS=1` (`just screenshots`) the README's pictures in
 //! `docs/screenshots/` are refreshed from the same run.
 
@@ -34,12 +34,9 @@ impl Browser {
             .unwrap_or_else(|| {
                 panic!("The browser test needs Chromium. Install it with: {INSTALL}")
             });
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        // Port 0: chromedriver picks a free port itself and says which.
         let mut driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
+            .arg("--port=0")
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -49,13 +46,20 @@ impl Browser {
         // Ready when it says so: no sleeping.
         let stdout = driver.stdout.take().expect("chromedriver's output");
         let mut lines = BufReader::new(stdout).lines();
-        loop {
+        // "ChromeDriver was started successfully on port 33165."
+        let port = loop {
             let line = lines.next_line().await.expect("chromedriver's output");
             let line = line.unwrap_or_else(|| panic!("chromedriver exited before it was ready"));
             if line.contains("started successfully") {
-                break;
+                let port = line
+                    .trim_end_matches('.')
+                    .rsplit(' ')
+                    .next()
+                    .and_then(|port| port.parse::<u16>().ok())
+                    .filter(|port| *port != 0);
+                break port.unwrap_or_else(|| panic!("no port in chromedriver's {line:?}"));
             }
-        }
+        };
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
 
         let profile = tempfile::tempdir().expect("a profile directory");
@@ -224,7 +228,16 @@ async fn a_person_signs_in_in_a_browser_and_sees_ext_patient_id() {
         .await
         .expect("Preview");
     browser.click("#generate-button").await;
-    browser.wait_for("#request").await;
+    // The empty request box is on the page before too: wait for the
+    // generated request itself.
+    browser
+        .client
+        .wait()
+        .for_element(Locator::XPath(
+            "//textarea[@id='request'][normalize-space(.) != '']",
+        ))
+        .await
+        .expect("a generated request");
     browser.click("#view-response-button").await;
     let verdict = browser.text("#verdict").await;
     assert!(verdict.starts_with("Apply every command"), "{verdict}");

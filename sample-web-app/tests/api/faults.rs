@@ -86,10 +86,8 @@ async fn spawn_app_against(token: TokenEndpoint) -> String {
     );
     let token_endpoint = match token {
         TokenEndpoint::Garbage => format!("{issuer}/v1/token"),
-        TokenEndpoint::Down => {
-            let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-            format!("http://{}/v1/token", closed.local_addr().expect("address"))
-        }
+        // Nothing listens on port 1.
+        TokenEndpoint::Down => "http://127.0.0.1:1/v1/token".to_owned(),
     };
     let metadata = json!({
         "issuer": issuer,

@@ -226,10 +226,8 @@ async fn logout_without_the_form_token_changes_nothing() {
 
 #[tokio::test]
 async fn failed_discovery_names_the_url_tried_and_the_reason() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-    let address = closed.local_addr().expect("an address");
-    drop(closed);
-    let issuer = format!("http://{address}/oauth2/default");
+    // Nothing listens on port 1.
+    let issuer = "http://127.0.0.1:1/oauth2/default".to_owned();
     let config = sample_web_app::configuration::Config {
         listen_addr: "127.0.0.1:0".parse().expect("an address"),
         base_url: "http://localhost:8080".to_owned(),
