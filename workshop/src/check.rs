@@ -209,14 +209,14 @@ impl Stack {
 
     /// Like [`Stack::trigger`], after a change made with the CLI: the running
     /// hook sees another process's change to the store within a second, so
-    /// this signs in again until `seen` holds or 5 s have passed, and returns
-    /// the last report either way.
+    /// this signs in again until `seen` holds or 10 s have passed (room for
+    /// a busy machine), and returns the last report either way.
     pub async fn trigger_after_change(
         &self,
         login: &str,
         seen: impl Fn(&Value) -> bool,
     ) -> Result<Value, Error> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             let report = self.trigger(login).await?;
             if seen(&report) || std::time::Instant::now() > deadline {

@@ -133,16 +133,16 @@ fn cargo() -> PathBuf {
 }
 
 /// Runs until `shutdown` (`Ok`) or until a service dies (`Err`): rebuilds
-/// and restarts `hook` whenever its sources change.
+/// and restarts `hook` whenever `changes` reports a change under `root`.
 pub async fn run(
     supervisor: &mut Supervisor,
     hook: &Service,
     root: &Path,
+    mut changes: Changes,
     bin_dir: &Path,
     http: &reqwest::Client,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), Error> {
-    let mut changes = Changes::watch(root)?;
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (saved, path) = tokio::select! {

@@ -81,20 +81,41 @@ async fn run() -> Result<(), Error> {
         }
     }
     if outcome.is_ok() && !interrupted {
-        println!("{}", workshop::banner::banner(&plan, org.as_ref(), dev));
-        outcome = match plan.services.iter().find(|s| s.name == "hook-service") {
+        let banner = workshop::banner::banner(&plan, org.as_ref(), dev);
+        let hook = plan.services.iter().find(|s| s.name == "hook-service");
+        outcome = match hook {
             Some(hook) if dev => {
-                let root = std::env::current_dir().map_err(|source| Error::Io {
-                    context: "find the workspace".to_owned(),
-                    source,
-                })?;
-                workshop::dev::run(&mut supervisor, hook, &root, &bin_dir, &http, shutdown).await
+                until_stopped_rebuilding(&mut supervisor, hook, &banner, &bin_dir, &http, shutdown)
+                    .await
             }
-            _ => supervisor.watch(shutdown).await,
+            _ => {
+                println!("{banner}");
+                supervisor.watch(shutdown).await
+            }
         };
     }
     supervisor.stop_all().await;
     outcome
+}
+
+/// `just dev`: watches the sources, then prints the banner, so that no save
+/// made after the banner invites it is missed; then rebuilds and restarts
+/// the hook on each save until Ctrl-C or a service stops.
+async fn until_stopped_rebuilding(
+    supervisor: &mut Supervisor,
+    hook: &plan::Service,
+    banner: &str,
+    bin_dir: &Path,
+    http: &reqwest::Client,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), Error> {
+    let root = std::env::current_dir().map_err(|source| Error::Io {
+        context: "find the workspace".to_owned(),
+        source,
+    })?;
+    let changes = workshop::dev::Changes::watch(&root)?;
+    println!("{banner}");
+    workshop::dev::run(supervisor, hook, &root, changes, bin_dir, http, shutdown).await
 }
 
 /// Checks one exercise and says what is right and what is still wrong;

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::free_address;
+use crate::free_addresses;
 use crate::scratch::Scratch;
 
 /// A failsafe, not a synchronisation: each step ends on a line of output.
@@ -73,7 +73,7 @@ fn an_edit_to_the_hook_is_rebuilt_and_answers_while_a_broken_one_is_not() {
     let scratch = Scratch::copy();
     scratch.build();
     let data = tempfile::tempdir().expect("a data folder");
-    let (hook, okta, app) = (free_address(), free_address(), free_address());
+    let (hook, okta, app) = free_addresses();
     let mut runner = Runner(
         Command::new(Scratch::bin("workshop"))
             .arg("dev")

@@ -16,6 +16,16 @@ pub(crate) fn free_address() -> String {
     listener.local_addr().expect("an address").to_string()
 }
 
+/// Three free addresses, one per service, distinct: each port is held until
+/// all three are known.
+pub(crate) fn free_addresses() -> (String, String, String) {
+    let bind = || std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let held = [bind(), bind(), bind()];
+    let [hook, okta, app] =
+        held.map(|listener| listener.local_addr().expect("an address").to_string());
+    (hook, okta, app)
+}
+
 /// The runner in an empty directory (no testenv, no .env), with `vars`.
 fn workshop(directory: &TempDir, vars: &[(&str, String)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_workshop"));
@@ -59,12 +69,13 @@ fn a_taken_port_is_reported_with_its_service_and_nothing_starts() {
 #[test]
 fn a_service_that_dies_is_reported_with_its_last_words() {
     let directory = tempfile::tempdir().expect("a directory");
+    let (hook, okta, app) = free_addresses();
     let output = workshop(
         &directory,
         &[
-            ("HOOK_LISTEN_ADDR", free_address()),
-            ("LOCAL_OKTA_LISTEN_ADDR", free_address()),
-            ("APP_LISTEN_ADDR", free_address()),
+            ("HOOK_LISTEN_ADDR", hook),
+            ("LOCAL_OKTA_LISTEN_ADDR", okta),
+            ("APP_LISTEN_ADDR", app),
             (
                 "DATABASE_URL",
                 "sqlite:///proc/no-such-dir/patients.db".to_owned(),
@@ -90,7 +101,7 @@ fn a_service_that_dies_is_reported_with_its_last_words() {
 #[test]
 fn everything_starts_answers_and_stops_together_on_ctrl_c() {
     let directory = tempfile::tempdir().expect("a directory");
-    let (hook, okta, app) = (free_address(), free_address(), free_address());
+    let (hook, okta, app) = free_addresses();
     let mut child = workshop(
         &directory,
         &[
@@ -169,7 +180,7 @@ fn everything_starts_answers_and_stops_together_on_ctrl_c() {
 #[test]
 fn ctrl_c_while_starting_stops_what_started() {
     let directory = tempfile::tempdir().expect("a directory");
-    let (hook, okta, app) = (free_address(), free_address(), free_address());
+    let (hook, okta, app) = free_addresses();
     let mut child = workshop(
         &directory,
         &[
