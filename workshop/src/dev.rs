@@ -104,18 +104,22 @@ fn is_source(path: &Path) -> bool {
     )
 }
 
+/// Cargo's arguments to build the hook alone, as the edit loop does (the
+/// `dev` recipe runs the same build before the loop starts).
+pub const BUILD_HOOK: [&str; 6] = [
+    "build",
+    "--quiet",
+    "-p",
+    "hook-service",
+    "--bin",
+    "hook-service",
+];
+
 /// Builds the hook; on failure, the compiler's own words.
 pub async fn build_hook(root: &Path) -> Result<(), String> {
     let output = tokio::process::Command::new(cargo())
         .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "hook-service",
-            "--bin",
-            "hook-service",
-        ])
+        .args(BUILD_HOOK)
         .stdin(Stdio::null())
         .output()
         .await

@@ -45,6 +45,29 @@ fn workshop(directory: &TempDir, vars: &[(&str, String)]) -> Command {
     command
 }
 
+/// The runner with the three services on their own addresses.
+fn workshop_on(directory: &TempDir, (hook, okta, app): (&str, &str, &str)) -> Command {
+    workshop(
+        directory,
+        &[
+            ("HOOK_LISTEN_ADDR", hook.to_owned()),
+            ("LOCAL_OKTA_LISTEN_ADDR", okta.to_owned()),
+            ("LOCAL_OKTA_ISSUER", format!("http://{okta}/oauth2/default")),
+            ("APP_LISTEN_ADDR", app.to_owned()),
+            ("APP_BASE_URL", format!("http://{app}")),
+        ],
+    )
+}
+
+/// Ctrl-C, as a terminal sends it to the runner.
+fn interrupt(child: &std::process::Child) {
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+}
+
 #[test]
 fn a_taken_port_is_reported_with_its_service_and_nothing_starts() {
     let directory = tempfile::tempdir().expect("a directory");
@@ -102,20 +125,11 @@ fn a_service_that_dies_is_reported_with_its_last_words() {
 fn everything_starts_answers_and_stops_together_on_ctrl_c() {
     let directory = tempfile::tempdir().expect("a directory");
     let (hook, okta, app) = free_addresses();
-    let mut child = workshop(
-        &directory,
-        &[
-            ("HOOK_LISTEN_ADDR", hook.clone()),
-            ("LOCAL_OKTA_LISTEN_ADDR", okta.clone()),
-            ("LOCAL_OKTA_ISSUER", format!("http://{okta}/oauth2/default")),
-            ("APP_LISTEN_ADDR", app.clone()),
-            ("APP_BASE_URL", format!("http://{app}")),
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("starts");
+    let mut child = workshop_on(&directory, (&hook, &okta, &app))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut log = String::new();
     loop {
@@ -158,11 +172,7 @@ fn everything_starts_answers_and_stops_together_on_ctrl_c() {
     assert_eq!(answers(format!("http://{app}/")), 200);
     assert_eq!(answers(format!("http://{hook}/healthz")), 200);
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(interrupted.success());
+    interrupt(&child);
     stdout.read_to_string(&mut log).expect("reads the rest");
     let status = child.wait().expect("ends");
     assert!(status.success(), "{status:?}\n{log}");
@@ -181,20 +191,11 @@ fn everything_starts_answers_and_stops_together_on_ctrl_c() {
 fn ctrl_c_while_starting_stops_what_started() {
     let directory = tempfile::tempdir().expect("a directory");
     let (hook, okta, app) = free_addresses();
-    let mut child = workshop(
-        &directory,
-        &[
-            ("HOOK_LISTEN_ADDR", hook.clone()),
-            ("LOCAL_OKTA_LISTEN_ADDR", okta.clone()),
-            ("LOCAL_OKTA_ISSUER", format!("http://{okta}/oauth2/default")),
-            ("APP_LISTEN_ADDR", app.clone()),
-            ("APP_BASE_URL", format!("http://{app}")),
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("starts");
+    let mut child = workshop_on(&directory, (&hook, &okta, &app))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut log = String::new();
     // hook-service has answered once the runner goes on to local-okta.
@@ -202,11 +203,7 @@ fn ctrl_c_while_starting_stops_what_started() {
         let read = stdout.read_line(&mut log).expect("reads");
         assert!(read > 0, "the runner ended early:\n{log}");
     }
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(interrupted.success());
+    interrupt(&child);
     stdout.read_to_string(&mut log).expect("reads the rest");
     let status = child.wait().expect("ends");
     assert!(status.success(), "{status:?}\n{log}");

@@ -89,15 +89,7 @@ impl Scratch {
             "-p",
             "workshop",
         ];
-        let hook_alone = [
-            "build",
-            "--quiet",
-            "-p",
-            "hook-service",
-            "--bin",
-            "hook-service",
-        ];
-        for args in [&everything[..], &hook_alone[..]] {
+        for args in [&everything[..], &workshop::dev::BUILD_HOOK[..]] {
             let output = self.cargo(args);
             assert!(
                 output.status.success(),
