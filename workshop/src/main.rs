@@ -189,14 +189,14 @@ fn read_testenv(path: &Path) -> Result<Option<HashMap<String, String>>, Error> {
 /// services.
 fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, Error> {
     use tokio::signal::unix::{SignalKind, signal};
-    let listen = |kind: SignalKind| {
+    let listen = |kind: SignalKind, name: &str| {
         signal(kind).map_err(|source| Error::Io {
-            context: "listen for Ctrl-C".to_owned(),
+            context: format!("listen for {name}"),
             source,
         })
     };
-    let mut interrupt = listen(SignalKind::interrupt())?;
-    let mut terminate = listen(SignalKind::terminate())?;
+    let mut interrupt = listen(SignalKind::interrupt(), "Ctrl-C (SIGINT)")?;
+    let mut terminate = listen(SignalKind::terminate(), "SIGTERM")?;
     Ok(async move {
         tokio::select! {
             _ = interrupt.recv() => {},

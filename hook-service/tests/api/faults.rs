@@ -1,9 +1,10 @@
 //! When the patient store cannot answer (closed, deleted, overwritten with
-//! garbage), the hook answers 503 (Okta then mints the token unchanged) instead of hanging towards Okta's 3-second limit, and
-//! recovers by itself when the store is back. A writer holding a
-//! transaction never blocks it: the store runs in WAL mode, where a writer
-//! cannot lock readers out (and a connection asking for an exclusive lock
-//! is itself refused while the hook is connected).
+//! garbage), the hook answers 503 (Okta then mints the token unchanged)
+//! instead of hanging towards Okta's 3-second limit, and recovers by itself
+//! when the store is back. A writer holding a transaction never blocks it:
+//! the store runs in WAL mode, where a writer cannot lock readers out (and a
+//! connection asking for an exclusive lock is refused while the hook is
+//! connected). How soon a change shows is pinned by `patients.rs`'s own test.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,7 @@ use crate::helpers::{TestApp, request_for, spawn_app};
 
 /// How long a test waits for what the store's background check (every
 /// 250 ms) should show. Generous so that a busy machine cannot fail a test:
-/// running out means "never", not "slow". Timings are `just bench`'s job.
+/// running out means "never", not "slow".
 const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Calls the hook for jessie until it answers `status`, for at most

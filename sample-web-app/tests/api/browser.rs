@@ -115,6 +115,21 @@ impl Browser {
             .unwrap_or_else(|error| panic!("{css} never appeared: {error}"))
     }
 
+    /// Waits until the current page's query string holds `needle`.
+    async fn wait_for_query(&self, needle: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let url = self.client.current_url().await.expect("the address");
+            if url.query().is_some_and(|query| query.contains(needle)) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{needle} never in the address: {url}"
+            );
+        }
+    }
+
     async fn click(&self, css: &str) {
         self.wait_for(css).await.click().await.expect("clicked");
     }
@@ -228,16 +243,9 @@ async fn a_person_signs_in_in_a_browser_and_sees_ext_patient_id() {
         .await
         .expect("Preview");
     browser.click("#generate-button").await;
-    // The empty request box is on the page before too: wait for the
-    // generated request itself.
-    browser
-        .client
-        .wait()
-        .for_element(Locator::XPath(
-            "//textarea[@id='request'][normalize-space(.) != '']",
-        ))
-        .await
-        .expect("a generated request");
+    // The page before has the same form: wait for the one the click loads,
+    // whose address carries the chosen grant.
+    browser.wait_for_query("grant_type=").await;
     browser.click("#view-response-button").await;
     let verdict = browser.text("#verdict").await;
     assert!(verdict.starts_with("Apply every command"), "{verdict}");
