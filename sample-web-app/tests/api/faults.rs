@@ -40,12 +40,10 @@ async fn after_a_key_rotation_the_app_fetches_the_keys_again_and_signs_in() {
 
     // What `just rotate-key` asks for, as an Okta admin would.
     let response = world
-        .client
-        .post(format!(
-            "{}/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate",
-            world.okta
-        ))
-        .header("authorization", "SSWS 00-local-okta-demo-api-token")
+        .okta_api(
+            reqwest::Method::POST,
+            "/authorizationServers/default/credentials/lifecycle/keyRotate",
+        )
         .json(&json!({ "use": "sig" }))
         .send()
         .await

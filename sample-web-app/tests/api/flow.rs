@@ -39,10 +39,8 @@ async fn a_client_credentials_call_reaches_the_real_hook_which_answers_204() {
         .expect("an answer");
     assert_eq!(response.status(), StatusCode::OK);
     let events: serde_json::Value = world
-        .client
-        .get(format!("{}/api/v1/logs", world.okta))
+        .okta_api(reqwest::Method::GET, "/logs")
         .query(&[("filter", r#"eventType eq "inline_hook.response.processed""#)])
-        .header("Authorization", "SSWS 00-local-okta-demo-api-token")
         .send()
         .await
         .expect("an answer")
@@ -253,9 +251,7 @@ async fn with_oauth_2_hook_authentication_a_patient_still_gets_the_claim() {
     );
     // Okta's hook listing shows the OAUTH channel, never its secret.
     let hooks: serde_json::Value = world
-        .client
-        .get(format!("{}/api/v1/inlineHooks", world.okta))
-        .header("authorization", "SSWS 00-local-okta-demo-api-token")
+        .okta_api(reqwest::Method::GET, "/inlineHooks")
         .send()
         .await
         .expect("an answer")

@@ -15,6 +15,9 @@ use tempfile::TempDir;
 use tokio::net::TcpListener;
 
 pub const PASSWORD: &str = "Workshop123!";
+/// The `Authorization` value of local-okta's demo Management API token
+/// (`local-okta/org.toml`).
+pub const OKTA_API_AUTHORIZATION: &str = "SSWS 00-local-okta-demo-api-token";
 
 /// Every log line of the services in this test binary, captured from the
 /// first `spawn_world` on, so tests can check what the logs never show.
@@ -280,6 +283,14 @@ impl World {
     pub fn with_a_new_browser(mut self) -> World {
         self.client = browser();
         self
+    }
+
+    /// A request to local-okta's Management API (`/api/v1{path}`), with the
+    /// demo token, as an admin sends it.
+    pub fn okta_api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}/api/v1{path}", self.okta))
+            .header("authorization", OKTA_API_AUTHORIZATION)
     }
 
     pub async fn get(&self, url: &str) -> reqwest::Response {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{World, captured_logs, spawn_world};
+use crate::helpers::{OKTA_API_AUTHORIZATION, World, captured_logs, spawn_world};
 
 const GUIDE_BASIC: &str = "Basic YWRtaW46c3VwZXJzZWNyZXQ=";
 
@@ -203,7 +203,7 @@ fn cases(world: &World) -> Vec<Case> {
             Method::POST,
             format!("{okta}/api/v1/inlineHooks"),
         )
-        .header("authorization", "SSWS 00-local-okta-demo-api-token")
+        .header("authorization", OKTA_API_AUTHORIZATION)
         .json(nested.clone())
         .expect(400),
         case(
@@ -211,14 +211,14 @@ fn cases(world: &World) -> Vec<Case> {
             Method::GET,
             format!("{okta}/api/v1/logs?filter={long_query}"),
         )
-        .header("authorization", "SSWS 00-local-okta-demo-api-token")
+        .header("authorization", OKTA_API_AUTHORIZATION)
         .expect(414),
         case(
             "management API, a bad filter",
             Method::GET,
             format!("{okta}/api/v1/logs?filter=eventType%20eqq%201"),
         )
-        .header("authorization", "SSWS 00-local-okta-demo-api-token")
+        .header("authorization", OKTA_API_AUTHORIZATION)
         .expect(400),
         case(
             "management API, no token",
